@@ -1,0 +1,1 @@
+"""Instructor automation around nbgrader: demo class, synthetic submissions, reports, benchmarks."""

@@ -1,0 +1,26 @@
+"""Read scores out of nbgrader's gradebook."""
+
+from nbgrader.api import Gradebook, MissingEntry
+
+
+def cell_scores(db_url: str, assignment: str, student: str) -> dict[str, float]:
+    """Score of every graded cell of one student's submission, by grade id.
+
+    Autograded cells count their auto score; manually graded answers count their manual
+    score, or 0 while ungraded. Missing submission: empty dict.
+    """
+    with Gradebook(db_url) as gradebook:
+        try:
+            submission = gradebook.find_submission(assignment, student)
+        except MissingEntry:
+            return {}
+        return {grade.name: float(grade.score) for notebook in submission.notebooks
+                for grade in notebook.grades}
+
+
+def autograded_max(db_url: str, assignment: str) -> dict[str, float]:
+    """Maximum points of every autograded test cell of an assignment, by grade id."""
+    with Gradebook(db_url) as gradebook:
+        return {cell.name: float(cell.max_score)
+                for notebook in gradebook.find_assignment(assignment).notebooks
+                for cell in notebook.grade_cells if cell.cell_type == "code"}

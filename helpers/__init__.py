@@ -1,0 +1,1 @@
+"""Utilities students and tests import: data, seeding, training, plotting, checks."""
