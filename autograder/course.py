@@ -1,0 +1,64 @@
+"""Isolated copies of the course folder, submissions into them, and autograding."""
+
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from autograder.gradebook import cell_scores
+from autograder.nbgrader_cli import run_nbgrader
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def assignments(repo: Path = REPO) -> list[str]:
+    """Names of the assignments with a master in ``source/``."""
+    return sorted(path.name for path in (repo / "source").iterdir() if path.is_dir())
+
+
+def notebook_names(assignment: str, repo: Path = REPO) -> list[str]:
+    """File names of an assignment's master notebooks."""
+    return sorted(path.name for path in (repo / "source" / assignment).glob("*.ipynb"))
+
+
+def copy_course(dest: Path, assignment_names: list[str], repo: Path = REPO) -> Path:
+    """A fresh course folder at ``dest`` with the config, masters and releases, no gradebook."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(repo / "nbgrader_config.py", dest)
+    for name in assignment_names:
+        for tree in ("source", "release"):
+            if (repo / tree / name).is_dir():
+                shutil.copytree(repo / tree / name, dest / tree / name, dirs_exist_ok=True)
+    return dest
+
+
+def db_url(course: Path) -> str:
+    """The gradebook URL of a course folder made by ``copy_course``."""
+    return f"sqlite:///{course / 'gradebook.db'}"
+
+
+def submit(course: Path, student: str, assignment: str, notebooks: dict) -> Path:
+    """Write one student's notebooks (file name -> notebook) as their submission."""
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for file_name, notebook in notebooks.items():
+        nbformat.write(notebook, folder / file_name)
+    return folder
+
+
+def generate(course: Path, assignment: str) -> None:
+    """Register the assignment in the gradebook (and regenerate its release in the copy)."""
+    run_nbgrader(course, "generate_assignment", assignment, "--force")
+
+
+def autograde(course: Path, assignment: str, student: str | None = None) -> None:
+    """Autograde the submissions of ``assignment``: every student's, or one student's."""
+    args = ["autograde", assignment, "--force"]
+    if student:
+        args.append(f"--student={student}")
+    run_nbgrader(course, *args)
+
+
+def scores(course: Path, assignment: str, student: str) -> dict[str, float]:
+    """Score of every graded cell of one student's submission in a course copy."""
+    return cell_scores(db_url(course), assignment, student)

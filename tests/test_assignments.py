@@ -1,0 +1,118 @@
+"""Every assignment through the nbgrader pipeline: no leaks, release in sync, honest grades."""
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from autograder import course as kit
+from autograder.submissions import is_answer, nbgrader_id
+from tests.course_fixtures import (
+    all_points, autograded_scores, graded_course, masters, releases, spec, submission,
+)
+
+ASSIGNMENTS = kit.assignments()
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+VOLATILE_METADATA = {"checksum"}  # nbgrader hashes; they follow the sources compared here
+
+
+def significant_lines(text: str) -> set[str]:
+    """Lines of code worth hiding: not blank, not a lone keyword or bracket."""
+    return {line.strip() for line in text.splitlines()
+            if len(line.strip()) > 8 and not line.strip().startswith("#")}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_leaks_no_solution_or_hidden_test(assignment):
+    for name, master in masters(assignment).items():
+        release = releases(assignment)[name]
+        release_text = "\n".join(cell.source for cell in release.cells)
+        assert "BEGIN SOLUTION" not in release_text and "BEGIN HIDDEN TESTS" not in release_text
+        for cell in master.cells:
+            for region in HIDDEN.findall(cell.source):
+                leaked = [line for line in significant_lines(region) if line in release_text]
+                assert not leaked, f"{name}: hidden test lines in the release: {leaked}"
+            released = {nbgrader_id(c): c.source for c in release.cells}.get(nbgrader_id(cell), "")
+            regions = SOLUTION.findall(cell.source) or ([cell.source] if is_answer(cell) else [])
+            for region in regions:
+                leaked = [line for line in significant_lines(region) if line in released]
+                assert not leaked, f"{name}: solution lines in release cell {nbgrader_id(cell)}: {leaked}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_in_sync_with_source(assignment, tmp_path):
+    course = kit.copy_course(tmp_path, [assignment])
+    for name in kit.notebook_names(assignment):
+        (course / "release" / assignment / name).unlink()
+    kit.generate(course, assignment)
+    for name, committed in releases(assignment).items():
+        fresh = nbformat.read(course / "release" / assignment / name, as_version=4)
+        assert _comparable(fresh) == _comparable(committed), (
+            f"release/{assignment}/{name} is out of date: run "
+            f"`nbgrader generate_assignment {assignment} --force` and commit release/")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_masters_are_committed_without_outputs(assignment):
+    for name, master in {**masters(assignment), **releases(assignment)}.items():
+        executed = [nbgrader_id(c) or i for i, c in enumerate(master.cells)
+                    if c.cell_type == "code" and (c.outputs or c.execution_count)]
+        assert not executed, f"{assignment}/{name}: clear the outputs of cells {executed}"
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    """One batch per assignment: full solution, blank release, alternative and noisy answers."""
+    assignment = request.param
+    answers = spec(assignment)
+    students = {
+        "solution": submission(assignment),
+        "blank": releases(assignment),
+        "alternative": submission(assignment, answers.ALTERNATIVE),
+        "noisy": submission(assignment, answers.NOISY),
+    }
+    course = graded_course(tmp_path_factory.mktemp(assignment), assignment, students)
+    return assignment, course
+
+
+def test_full_solution_earns_every_autograded_point(graded):
+    assignment, course = graded
+    assert autograded_scores(course, assignment, "solution") == all_points(assignment)
+
+
+def test_blank_release_earns_nothing_and_runs_to_the_end(graded):
+    assignment, course = graded
+    scores = autograded_scores(course, assignment, "blank")
+    assert scores == {key: 0.0 for key in all_points(assignment)}
+    for name in kit.notebook_names(assignment):
+        notebook = nbformat.read(course / "autograded" / "blank" / assignment / name, as_version=4)
+        last_code = [c for c in notebook.cells if c.cell_type == "code"][-1]
+        assert last_code.execution_count, f"{name}: the kernel stopped before the last cell"
+
+
+def test_alternative_correct_answers_earn_full_points(graded):
+    assignment, course = graded
+    assert autograded_scores(course, assignment, "alternative") == all_points(assignment)
+
+
+def test_warnings_and_stderr_cost_nothing(graded):
+    assignment, course = graded
+    assert autograded_scores(course, assignment, "noisy") == all_points(assignment)
+
+
+def test_grading_the_same_submission_again_gives_identical_scores(graded):
+    assignment, course = graded
+    first = kit.scores(course, assignment, "solution")
+    kit.autograde(course, assignment, student="solution")
+    assert kit.scores(course, assignment, "solution") == first
+
+
+def _comparable(notebook) -> str:
+    cells = [{"cell_type": c.cell_type, "source": c.source,
+              "metadata": {k: v for k, v in c.metadata.get("nbgrader", {}).items()
+                           if k not in VOLATILE_METADATA}}
+             for c in notebook.cells]
+    return json.dumps({"cells": cells, "kernelspec": notebook.metadata.get("kernelspec")},
+                      indent=1, sort_keys=True)
