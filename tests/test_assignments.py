@@ -19,7 +19,7 @@ VOLATILE_METADATA = {"checksum"}  # nbgrader hashes; they follow the sources com
 
 
 def significant_lines(text: str) -> set[str]:
-    """Lines of code worth hiding: not blank, not a lone keyword or bracket."""
+    """Lines of code worth hiding: not blank, not comments, not a lone keyword or bracket."""
     return {line.strip() for line in text.splitlines()
             if len(line.strip()) > 8 and not line.strip().startswith("#")}
 
@@ -30,14 +30,17 @@ def test_release_leaks_no_solution_or_hidden_test(assignment):
         release = releases(assignment)[name]
         release_text = "\n".join(cell.source for cell in release.cells)
         assert "BEGIN SOLUTION" not in release_text and "BEGIN HIDDEN TESTS" not in release_text
+        public = significant_lines("\n".join(SOLUTION.sub("", HIDDEN.sub("", cell.source))
+                                             for cell in master.cells if not is_answer(cell)
+                                             or SOLUTION.search(cell.source)))
         for cell in master.cells:
             for region in HIDDEN.findall(cell.source):
-                leaked = [line for line in significant_lines(region) if line in release_text]
+                leaked = [line for line in significant_lines(region) - public if line in release_text]
                 assert not leaked, f"{name}: hidden test lines in the release: {leaked}"
             released = {nbgrader_id(c): c.source for c in release.cells}.get(nbgrader_id(cell), "")
             regions = SOLUTION.findall(cell.source) or ([cell.source] if is_answer(cell) else [])
             for region in regions:
-                leaked = [line for line in significant_lines(region) if line in released]
+                leaked = [line for line in significant_lines(region) - public if line in released]
                 assert not leaked, f"{name}: solution lines in release cell {nbgrader_id(cell)}: {leaked}"
 
 
