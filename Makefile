@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: venv demo test test-fast release benchmark clean
+.PHONY: venv demo test test-fast clean
 
 # The venv is rebuilt only when the dependency pins change.
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -27,12 +27,6 @@ test: venv
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
-
-release: venv
-	$(BIN)/python -m autograder.release
-
-benchmark: venv
-	$(BIN)/python -m autograder.benchmark
 
 clean:
 	rm -rf submitted autograded feedback gradebook.db grades.csv reports
