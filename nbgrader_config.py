@@ -6,6 +6,14 @@ or per machine with the environment variables named below.
 
 import os
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
+    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
+)
+
+from autograder.preprocessors import GuardedExecute, RejectTampering
+
 c = get_config()  # noqa: F821  (injected by nbgrader when it loads this file)
 
 # --- Course and directory layout (nbgrader's standard tree, relative to this folder) ---
@@ -39,3 +47,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # --- Keep stored notebooks small even if a submission prints without end ---
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
+c.GuardedExecute.max_output_chars = 200_000
+
+# --- Autograding pipeline: nbgrader's own, plus two stages of the kit (autograder/
+# preprocessors.py). RejectTampering fails the tests that follow answer code rebinding
+# what the tests use; GuardedExecute replaces Execute so a dead kernel fails only the
+# cell it died in and the tests after it, instead of dropping the notebook. ---
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+    RejectTampering,
+]
+c.Autograde.autograde_preprocessors = [
+    GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]

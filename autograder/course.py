@@ -1,12 +1,15 @@
 """Isolated copies of the course folder, submissions into them, and autograding."""
 
+import os
 import shutil
 from pathlib import Path
 
 import nbformat
 
 from autograder.gradebook import cell_scores
-from autograder.nbgrader_cli import run_nbgrader
+from autograder.nbgrader_cli import DB_URL_ENV, run_nbgrader
+from autograder.parts import autograded_parts, test_points
+from autograder.submissions import nbgrader_id, read, solved
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -21,6 +24,49 @@ def notebook_names(assignment: str, repo: Path = REPO) -> list[str]:
     return sorted(path.name for path in (repo / "source" / assignment).glob("*.ipynb"))
 
 
+def masters(assignment: str, repo: Path = REPO) -> dict:
+    """File name -> master notebook, for every notebook of the assignment."""
+    return {name: read(repo / "source" / assignment / name) for name in notebook_names(assignment, repo)}
+
+
+def releases(assignment: str, repo: Path = REPO) -> dict:
+    """File name -> committed student release, for every notebook of the assignment."""
+    return {name: read(repo / "release" / assignment / name) for name in notebook_names(assignment, repo)}
+
+
+def solved_assignment(assignment: str, overrides: dict[str, str | None] | None = None,
+                      repo: Path = REPO) -> dict:
+    """File name -> the master's answers in the release, with ``overrides`` where their ids live.
+
+    overrides: answer grade id -> replacement source, or None to leave the stub.
+    """
+    overrides = dict(overrides or {})
+    notebooks = {}
+    for name, master in masters(assignment, repo).items():
+        ids = {nbgrader_id(cell) for cell in master.cells}
+        mine = {key: overrides.pop(key) for key in list(overrides) if key in ids}
+        notebooks[name] = solved(master, releases(assignment, repo)[name], mine)
+    if overrides:
+        raise KeyError(f"no answer cells {sorted(overrides)} in {assignment}")
+    return notebooks
+
+
+def parts(assignment: str, repo: Path = REPO) -> dict[str, list[str]]:
+    """Answer id -> its test ids, over all notebooks of the assignment."""
+    found = {}
+    for master in masters(assignment, repo).values():
+        found.update(autograded_parts(master))
+    return found
+
+
+def points(assignment: str, repo: Path = REPO) -> dict[str, float]:
+    """Test id -> points, over all notebooks of the assignment."""
+    found = {}
+    for master in masters(assignment, repo).values():
+        found.update(test_points(master))
+    return found
+
+
 def copy_course(dest: Path, assignment_names: list[str], repo: Path = REPO) -> Path:
     """A fresh course folder at ``dest`` with the config, masters and releases, no gradebook."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -33,8 +79,13 @@ def copy_course(dest: Path, assignment_names: list[str], repo: Path = REPO) -> P
 
 
 def db_url(course: Path) -> str:
-    """The gradebook URL of a course folder made by ``copy_course``."""
+    """The SQLite gradebook of a course copy (made by ``copy_course``)."""
     return f"sqlite:///{course / 'gradebook.db'}"
+
+
+def course_db_url(course: Path) -> str:
+    """The gradebook of the real course: NBGRADER_DB_URL if set, else its SQLite file."""
+    return os.environ.get(DB_URL_ENV, db_url(course))
 
 
 def submit(course: Path, student: str, assignment: str, notebooks: dict) -> Path:

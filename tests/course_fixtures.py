@@ -4,55 +4,16 @@ import importlib
 from pathlib import Path
 
 from autograder import course as kit
-from autograder.parts import autograded_parts, test_points
-from autograder.submissions import read, solved
+from autograder.course import masters, parts as all_parts, points as all_points, releases
+from autograder.course import solved_assignment as submission
 
-REPO = kit.REPO
+__all__ = ["masters", "releases", "submission", "all_parts", "all_points", "spec",
+           "graded_course", "autograded_scores"]
 
 
 def spec(assignment: str):
     """The pipeline-test answers of an assignment (see tests/assignment_specs)."""
     return importlib.import_module(f"tests.assignment_specs.{assignment}")
-
-
-def masters(assignment: str) -> dict:
-    return {name: read(REPO / "source" / assignment / name) for name in kit.notebook_names(assignment)}
-
-
-def releases(assignment: str) -> dict:
-    return {name: read(REPO / "release" / assignment / name) for name in kit.notebook_names(assignment)}
-
-
-def submission(assignment: str, overrides: dict[str, str | None] | None = None) -> dict:
-    """The full solution of every notebook, with ``overrides`` applied where their ids live."""
-    overrides = dict(overrides or {})
-    notebooks = {}
-    for name, master in masters(assignment).items():
-        ids = set(autograded_parts(master)) | {cell.metadata.get("nbgrader", {}).get("grade_id")
-                                               for cell in master.cells}
-        mine = {key: value for key, value in overrides.items() if key in ids}
-        notebooks[name] = solved(master, releases(assignment)[name], mine)
-        for key in mine:
-            del overrides[key]
-    if overrides:
-        raise KeyError(f"no answer cells {sorted(overrides)} in {assignment}")
-    return notebooks
-
-
-def all_parts(assignment: str) -> dict[str, list[str]]:
-    """Answer id -> test ids, over all notebooks of the assignment."""
-    parts = {}
-    for master in masters(assignment).values():
-        parts.update(autograded_parts(master))
-    return parts
-
-
-def all_points(assignment: str) -> dict[str, float]:
-    """Test id -> points, over all notebooks of the assignment."""
-    points = {}
-    for master in masters(assignment).values():
-        points.update(test_points(master))
-    return points
 
 
 def graded_course(root: Path, assignment: str, students: dict[str, dict]) -> Path:

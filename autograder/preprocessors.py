@@ -1,0 +1,183 @@
+"""nbgrader preprocessors the kit adds to autograding; nbgrader_config.py switches them on.
+
+* ``GuardedExecute`` replaces nbgrader's ``Execute``: it survives a dead kernel and bounds
+  what one cell may print.
+* ``RejectTampering`` runs before execution: a test cell that comes after answer code
+  which rebinds what the tests rely on, or changes how errors are reported, is replaced
+  by a failing cell that says why.
+"""
+
+import ast
+import builtins
+
+from nbclient.exceptions import DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_locked
+from traitlets import Integer, List, Unicode
+
+
+def _error(ename: str, message: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=message,
+                        traceback=[f"{ename}: {message}"])
+
+
+class GuardedExecute(Execute):
+    """nbgrader's Execute, made safe for unattended batches.
+
+    When the kernel dies (``os._exit``, a segfault, the grader's memory cap), nbgrader
+    drops the whole notebook. Here the cells that ran keep their results; the cell that
+    was running and every test after it get an error saying the kernel died, so they
+    score zero, and the notebook is kept for feedback. Each cell's printed text is cut at
+    ``max_output_chars`` while it streams, so a runaway print cannot fill the grader's
+    memory or the stored notebook.
+    """
+
+    max_output_chars = Integer(
+        200_000, help="Characters of stream output kept per cell; the rest is dropped."
+    ).tag(config=True)
+
+    _running = None
+    _printed = 0
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._running = None
+        try:
+            return super().preprocess(nb, resources, km=km)
+        except DeadKernelError:
+            self.log.error("Kernel died in cell %s; failing it and every test after it", self._running)
+            self._fail_from(nb, self._running or 0)
+            return nb, resources
+
+    def preprocess_cell(self, cell, resources, index):
+        self._running, self._printed = index, 0
+        return super().preprocess_cell(cell, resources, index)
+
+    def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] == "stream":
+            text = msg["content"].get("text", "")
+            room = self.max_output_chars - self._printed
+            self._printed += len(text)
+            if room <= 0:
+                return None
+            if len(text) > room:
+                msg["content"]["text"] = text[:room] + (
+                    f"\n... output cut at {self.max_output_chars:,} characters by the grader ...\n")
+        return super().output(outs, msg, display_id, cell_index)
+
+    @staticmethod
+    def _fail_from(nb, start: int) -> None:
+        for index, cell in enumerate(nb.cells[start:], start):
+            if cell.cell_type != "code":
+                continue
+            if index == start:
+                cell.outputs.append(_error("DeadKernelError", "the kernel died while running this cell"))
+            elif is_grade(cell):
+                cell.outputs = [_error("NotRun", "not run: the kernel died in an earlier cell")]
+
+
+class RejectTampering(NbGraderPreprocessor):
+    """Fail every test that follows answer code which tampers with the grading.
+
+    Tampering, in answer or other unlocked code at cell level: rebinding a builtin or a
+    name that a locked cell defined (the checks, ``np``, ``keras``...) to something else,
+    assigning attributes of imported modules or of those names, or touching what runs or
+    reports code (``set_custom_exc``, ``sys.excepthook``, ``builtins``, ``sys.modules``,
+    tracing, ``exec``). Re-importing the same module under the same name is fine; code
+    inside function bodies may use any local names.
+    """
+
+    forbidden_names = List(
+        Unicode(),
+        ["set_custom_exc", "showtraceback", "_showtraceback", "excepthook", "builtins",
+         "__builtins__", "modules", "settrace", "setprofile", "globals", "exec", "eval",
+         "setattr", "__import__", "get_ipython"],
+        help="Names and attributes answer code may not touch.",
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        protected = {name: "builtins" for name in dir(builtins) if not name.startswith("_")}
+        reason = None
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            if not is_locked(cell) and reason is None:
+                reason = self._tampering(cell.source, protected)
+                if reason:
+                    cell_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"#{index + 1}")
+                    reason = f"code cell {cell_id}: {reason}"
+                    self.log.warning("Tampering found in %s", reason)
+            elif is_locked(cell) and not is_grade(cell):
+                protected.update(_bindings(cell.source))
+            elif is_grade(cell) and reason:
+                cell.source = (f"raise AssertionError({('Not graded: ' + reason)!r} "
+                               "' (answer code must not change what the tests use)')")
+        return nb, resources
+
+    def _tampering(self, source: str, protected: dict[str, str]) -> str | None:
+        try:
+            tree = ast.parse(_without_magics(source))
+        except SyntaxError:
+            return None  # it fails on its own when it runs
+        bound = _bindings(source)
+        shared = set(protected) | {name for name, origin in bound.items() if origin != "code"}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id in self.forbidden_names:
+                return f"uses {node.id!r}"
+            if isinstance(node, ast.Attribute) and node.attr in self.forbidden_names:
+                return f"uses {ast.unparse(node)!r}"
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                root = node
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id in shared:
+                    return f"changes {ast.unparse(node)!r}"
+        for name, origin in bound.items():
+            if name in protected and protected[name] != origin:
+                return f"redefines {name!r}, which the tests use"
+        return None
+
+
+def _without_magics(source: str) -> str:
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def _top_level(tree):
+    """Statements that run at cell level: into if/for/with/try blocks, not into function bodies."""
+    for node in tree.body:
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                for child in getattr(node, field, []):
+                    yield from _top_level(ast.Module(body=[child], type_ignores=[]))
+
+
+def _bindings(source: str) -> dict[str, str]:
+    """Names a cell binds at cell level, with their origin ("module:numpy", "numpy.pi", "code")."""
+    try:
+        tree = ast.parse(_without_magics(source))
+    except SyntaxError:
+        return {}
+    names = {}
+    for node in _top_level(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                module = alias.name if alias.asname else alias.name.split(".")[0]
+                names[alias.asname or module] = f"module:{module}"
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names[node.name] = "code"
+        else:
+            targets = {ast.Assign: lambda n: n.targets, ast.AugAssign: lambda n: [n.target],
+                       ast.AnnAssign: lambda n: [n.target], ast.For: lambda n: [n.target],
+                       ast.With: lambda n: [item.optional_vars for item in n.items if item.optional_vars]}
+            for kind, get in targets.items():
+                if isinstance(node, kind):
+                    for target in get(node):
+                        for leaf in ast.walk(target):
+                            if isinstance(leaf, ast.Name) and isinstance(leaf.ctx, ast.Store):
+                                names[leaf.id] = "code"
+    return names

@@ -1,0 +1,243 @@
+"""Grading a class: every bad submission gets a clear outcome and no one else is affected.
+
+The class is generated here from a small master (three parts, no TensorFlow, so a
+notebook grades in seconds) and its nbgrader release; the mechanics under test do not
+depend on the assignment's content.
+"""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import course as kit
+from autograder.grade_class import grade_class
+from autograder.nbgrader_cli import nbgrader_env, run_nbgrader
+from nbformat.v4 import new_code_cell
+
+from autograder.submissions import solved
+from tests.nbfactory import answer_cell, graded_cell, new_course, write_notebook
+
+ASSIGNMENT = "ps1"
+NOTEBOOK = "ps1.ipynb"
+SOLUTIONS = {
+    "double": ("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION", [0, 2, 4]),
+    "square": ("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION", [0, 1, 4]),
+    "negate": ("def negate(x):\n    ### BEGIN SOLUTION\n    return -x\n    ### END SOLUTION", [0, -1, -2]),
+}
+FULL = {"test_double": 1.0, "test_square": 2.0, "test_negate": 3.0}
+SLOW_CELL_TIMEOUT = "4"  # seconds per cell while these tests grade
+
+
+def master_cells():
+    """A locked set-up cell, then per part an answer cell and its test cell."""
+    cells = [new_code_cell("import numpy as np\nfrom helpers.checks import assert_close", metadata={
+        "nbgrader": {"grade": False, "grade_id": "setup", "locked": True, "schema_version": 3,
+                     "solution": False, "task": False}})]
+    for (name, (source, expected)), (test, points) in zip(SOLUTIONS.items(), FULL.items()):
+        cells += [answer_cell(source, name),
+                  graded_cell(f"assert_close({name}(np.arange(3.0)), {expected}, name='{name}(x)')", test, points)]
+    return cells
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = new_course(tmp_path_factory.mktemp("class"))
+    write_notebook(root / "source" / ASSIGNMENT / NOTEBOOK, master_cells())
+    run_nbgrader(root, "generate_assignment", ASSIGNMENT)
+    return root
+
+
+def notebooks(course):
+    master = nbformat.read(course / "source" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    release = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    return master, release
+
+
+class Files(dict):
+    """Several files submitted by one student: file name -> notebook or bytes."""
+
+
+def class_submissions(course) -> dict[str, object]:
+    """Student id -> a notebook, bytes for a file that is not a valid notebook, or Files."""
+    master, release = notebooks(course)
+    good = solved(master, release)
+    with_negate = lambda source: solved(master, release, {"negate": source})
+    edited = solved(master, release)
+    for cell in edited.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_square":
+            cell.source = "pass"
+    deleted = solved(master, release)
+    deleted.cells = [c for c in deleted.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_negate"]
+    stripped = solved(master, release, {"negate": "def negate(x):\n    return x"})
+    for cell in stripped.cells:
+        cell.metadata.pop("nbgrader", None)
+    return {
+        "good": good,
+        "partial": solved(master, release, {"square": None}),
+        "blank": release,
+        "infinite_loop": with_negate("while True:\n    pass"),
+        "os_exit": with_negate("import os\nos._exit(1)"),
+        "segfault": with_negate("import ctypes\nctypes.string_at(0)"),
+        "memory_hog": with_negate("hog = b'x' * (2 * 2**30)\nimport time\ntime.sleep(5)"),
+        "sys_exit": with_negate("import sys\nsys.exit(0)"),
+        "raise_system_exit": with_negate("raise SystemExit"),
+        "keyboard_interrupt": with_negate("raise KeyboardInterrupt"),
+        "huge_output": with_negate("def negate(x):\n    return -x\n"
+                                   "for _ in range(150):\n    print('y' * 1_000_000)"),
+        "invalid_json": b"{ this is not a notebook",
+        "empty_file": b"",
+        "wrong_name": Files({"my_homework.ipynb": good}),
+        "missing_notebook": Files({"notes.txt": b"I forgot the notebook"}),
+        "extra_files": Files({NOTEBOOK: good, "data.csv": b"1,2,3\n"}),
+        "edited_test": edited,
+        "deleted_test": deleted,
+        "stripped_metadata": stripped,
+        "fake_check": with_negate("assert_close = lambda *args, **kwargs: None\n"
+                                  "def negate(x):\n    return x"),
+        "silenced_errors": with_negate("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n"
+                                       "def negate(x):\n    return x"),
+        "file_vandal": with_negate("def negate(x):\n    return -x\n"
+                                   "import os, shutil\n"
+                                   "for path in ['../../../gradebook.db', '../../../nbgrader_config.py']:\n"
+                                   "    if os.path.exists(path):\n        os.remove(path)\n"
+                                   "shutil.rmtree('../../../source', ignore_errors=True)\n"
+                                   "os.makedirs('../../../submitted/good/ps1', exist_ok=True)\n"
+                                   "open('../../../submitted/good/ps1/ps1.ipynb', 'w').write('vandalised')"),
+    }
+
+
+EXPECTED = {  # student -> (status, scores)
+    "good": ("graded", FULL),
+    "partial": ("graded", {**FULL, "test_square": 0.0}),
+    "blank": ("graded", {key: 0.0 for key in FULL}),
+    "infinite_loop": ("timeout", {**FULL, "test_negate": 0.0}),
+    "os_exit": ("kernel died", {**FULL, "test_negate": 0.0}),
+    "segfault": ("kernel died", {**FULL, "test_negate": 0.0}),
+    "memory_hog": ("memory cap", {**FULL, "test_negate": 0.0}),
+    "sys_exit": ("graded", {**FULL, "test_negate": 0.0}),
+    "raise_system_exit": ("graded", {**FULL, "test_negate": 0.0}),
+    "keyboard_interrupt": ("graded", {**FULL, "test_negate": 0.0}),
+    "huge_output": ("graded", FULL),  # or "timeout": streaming 150 MB may outlast the cell timeout
+    "invalid_json": ("invalid notebook", {key: 0.0 for key in FULL}),
+    "empty_file": ("invalid notebook", {key: 0.0 for key in FULL}),
+    "wrong_name": ("missing notebook", {key: 0.0 for key in FULL}),
+    "missing_notebook": ("missing notebook", {key: 0.0 for key in FULL}),
+    "extra_files": ("graded", FULL),
+    "edited_test": ("graded", FULL),
+    "deleted_test": ("test cells missing", {**FULL, "test_negate": 0.0}),
+    "stripped_metadata": ("test cells missing", {key: 0.0 for key in FULL}),
+    "fake_check": ("tampering", {**FULL, "test_negate": 0.0}),
+    "silenced_errors": ("tampering", {**FULL, "test_negate": 0.0}),
+    "file_vandal": ("graded", FULL),
+}
+
+
+def submit_class(course, students: dict) -> None:
+    for student, content in students.items():
+        folder = course / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True, exist_ok=True)
+        files = content if isinstance(content, Files) else {NOTEBOOK: content}
+        for name, body in files.items():
+            if isinstance(body, bytes):
+                (folder / name).write_bytes(body)
+            else:
+                nbformat.write(body, folder / name)
+
+
+def graded_class(course, tmp_path, workers, students=None) -> tuple[Path, dict]:
+    """A fresh copy of ``course`` with the class submitted and graded; returns it and its rows."""
+    copy = kit.copy_course(tmp_path / f"course-{workers}", [ASSIGNMENT], repo=course)
+    submit_class(copy, students or class_submissions(course))
+    rows = grade_class(copy, ASSIGNMENT, workers=workers, memory_cap_mb=1000, progress=lambda line: None)
+    return copy, {row["student"]: (row["status"], row["scores"]) for row in rows}
+
+
+@pytest.fixture(scope="module")
+def two_workers(course, tmp_path_factory, monkeypatch_module):
+    return graded_class(course, tmp_path_factory.mktemp("two"), workers=2)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_CELL_TIMEOUT", SLOW_CELL_TIMEOUT)
+        yield patch
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_every_student_gets_the_expected_status_and_scores(two_workers, student):
+    _, results = two_workers
+    status, scores = results[student]
+    if student == "huge_output" and status == "timeout":
+        status = "graded"
+    assert (status, scores) == EXPECTED[student]
+
+
+def test_every_graded_student_has_an_autograded_notebook_feedback_and_a_report_line(two_workers):
+    copy, results = two_workers
+    for student, (status, _) in results.items():
+        if status not in ("invalid notebook", "missing notebook"):
+            assert (copy / "autograded" / student / ASSIGNMENT / NOTEBOOK).is_file(), student
+            assert (copy / "feedback" / student / ASSIGNMENT / "ps1.html").is_file(), student
+    report = copy / "reports" / ASSIGNMENT
+    lines = (report / "results.csv").read_text().splitlines()
+    assert len(lines) == 1 + len(EXPECTED)
+    assert "timed out" in next(line for line in lines if line.startswith("infinite_loop,"))
+    assert "cell negate" in next(line for line in lines if line.startswith("infinite_loop,"))
+    for name in ("report.html", "totals.png", "questions.png", "questions.csv", "nbgrader_grades.csv"):
+        assert (report / name).is_file(), name
+
+
+def test_huge_output_is_bounded_in_the_stored_notebook(two_workers):
+    copy, _ = two_workers
+    assert (copy / "autograded" / "huge_output" / ASSIGNMENT / NOTEBOOK).stat().st_size < 1_000_000
+
+
+def test_the_course_folder_survives_a_vandal(two_workers):
+    copy, _ = two_workers
+    assert (copy / "gradebook.db").is_file() and (copy / "source" / ASSIGNMENT / NOTEBOOK).is_file()
+    nbformat.read(copy / "submitted" / "good" / ASSIGNMENT / NOTEBOOK, as_version=4)
+
+
+def test_good_students_score_as_when_graded_alone(course, tmp_path, two_workers, monkeypatch_module):
+    _, results = two_workers
+    alone = {name: class_submissions(course)[name] for name in ("good", "partial")}
+    _, single = graded_class(course, tmp_path, workers=1, students=alone)
+    assert {name: results[name] for name in alone} == single
+
+
+@pytest.mark.slow
+def test_one_worker_and_two_workers_agree(course, tmp_path, two_workers, monkeypatch_module):
+    _, one = graded_class(course, tmp_path, workers=1)
+    assert one == two_workers[1]
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_resumes_to_the_same_grades(course, tmp_path, two_workers, monkeypatch_module):
+    copy = kit.copy_course(tmp_path / "interrupted", [ASSIGNMENT], repo=course)
+    submit_class(copy, class_submissions(course))
+    command = [sys.executable, "-m", "autograder.grade_class", ASSIGNMENT, "--workers", "2",
+               "--memory-cap", "1000"]
+    process = subprocess.Popen(command, cwd=copy, env=nbgrader_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    state = copy / "reports" / ASSIGNMENT / "state.json"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not (state.is_file() and len(json.loads(state.read_text())) >= 8):
+        time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 130, output
+    assert "interrupted" in output
+    interrupted = json.loads(state.read_text())
+    assert 8 <= len(interrupted) < len(EXPECTED)
+    rerun = subprocess.run(command, cwd=copy, env=nbgrader_env(), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"{len(EXPECTED) - len(interrupted)} to grade" in rerun.stdout
+    rows = grade_class(copy, ASSIGNMENT, progress=lambda line: None)  # nothing left: reads the results
+    assert {row["student"]: (row["status"], row["scores"]) for row in rows} == two_workers[1]
