@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: venv demo test test-fast clean
+.PHONY: venv demo test test-fast benchmark clean
 
 # The venv is rebuilt only when the dependency pins change.
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -21,6 +21,10 @@ venv: $(BIN)/.installed
 
 demo: venv
 	$(BIN)/python -m autograder.demo_class
+
+benchmark: venv
+	$(BIN)/python -m autograder.benchmark submission --full-data ../shared/data
+	$(BIN)/python -m autograder.benchmark class mnist --sizes 5 10 20 --workers 1 2
 
 test: venv
 	$(BIN)/python -m pytest

@@ -9,6 +9,8 @@ scores already in the course gradebook are kept.
 
 import warnings
 
+from contextlib import contextmanager
+
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
@@ -23,7 +25,7 @@ def merge_submission(worker_db: str, course_db: str, assignment: str, student: s
         timestamp = submission.timestamp
         grades = [(nb.name, g.name, g.auto_score) for nb in submission.notebooks for g in nb.grades]
         comments = [(nb.name, c.name, c.auto_comment) for nb in submission.notebooks for c in nb.comments]
-    with Gradebook(course_db) as course:
+    with _writing(course_db) as course:
         course.update_or_create_student(student)
         course.update_or_create_submission(assignment, student, timestamp=timestamp)
         for notebook, cell, auto_score in grades:
@@ -38,9 +40,7 @@ def merge_submission(worker_db: str, course_db: str, assignment: str, student: s
 
 def record_failure(course_db: str, assignment: str, student: str) -> None:
     """Give a student whose submission could not be graded a submission with zero auto scores."""
-    with Gradebook(course_db) as course, warnings.catch_warnings():
-        # nbgrader's own autoflush warning when it creates a submission's cells; harmless
-        warnings.simplefilter("ignore", SAWarning)
+    with _writing(course_db) as course:
         course.update_or_create_student(student)
         submission = course.update_or_create_submission(assignment, student)
         for notebook in submission.notebooks:
@@ -49,3 +49,11 @@ def record_failure(course_db: str, assignment: str, student: str) -> None:
                     grade.auto_score = 0.0
                     grade.needs_manual_grade = grade.manual_score is not None
         course.db.commit()
+
+
+@contextmanager
+def _writing(db_url: str):
+    """The course gradebook, without nbgrader's harmless autoflush warnings on new submissions."""
+    with Gradebook(db_url) as gradebook, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        yield gradebook
