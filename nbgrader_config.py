@@ -61,3 +61,9 @@ c.Autograde.autograde_preprocessors = [
     GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]
+
+# --- LMS downloads (nbgrader zip_collect): files named "<student>_<anything>_<notebook>.ipynb",
+# e.g. Canvas's "alice_12345_67890_mnist.ipynb"; adjust the pattern to your LMS ---
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[^_/]+)_(?:LATE_)?(?:[0-9]+_)*(?P<file_id>[^/]+\.ipynb)$"
+)

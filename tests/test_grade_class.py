@@ -241,3 +241,17 @@ def test_an_interrupted_run_resumes_to_the_same_grades(course, tmp_path, two_wor
     assert f"{len(EXPECTED) - len(interrupted)} to grade" in rerun.stdout
     rows = grade_class(copy, ASSIGNMENT, progress=lambda line: None)  # nothing left: reads the results
     assert {row["student"]: (row["status"], row["scores"]) for row in rows} == two_workers[1]
+
+
+def test_an_lms_zip_is_collected_and_graded(course, tmp_path, monkeypatch_module):
+    import zipfile
+
+    master, release = notebooks(course)
+    copy = kit.copy_course(tmp_path / "lms", [ASSIGNMENT], repo=course)
+    download = tmp_path / "download.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        archive.writestr("alice_1234_5678_ps1.ipynb", nbformat.writes(solved(master, release)))
+        archive.writestr("bob_LATE_1234_5679_ps1.ipynb", nbformat.writes(release))
+    rows = grade_class(copy, ASSIGNMENT, lms=download, workers=2, progress=lambda line: None)
+    assert {row["student"]: row["scores"] for row in rows} == {
+        "alice": FULL, "bob": {key: 0.0 for key in FULL}}
