@@ -1,7 +1,18 @@
-"""Hidden tests discriminate: each wrong or blank part loses exactly its own points.
+"""Hidden tests discriminate: each blank or wrong part loses exactly its own points.
 
-Slow (one notebook execution per mutant): marked ``slow``; CI runs it. Mutants are split
-over two course copies graded side by side, each with its own gradebook.
+Slow (one notebook execution per submission): marked ``slow``; CI runs it.
+
+* For every autograded part, the full solution with that one part left blank must lose
+  exactly that part's test points: this also shows that the parts are independent.
+* The plausible mistakes of ``WRONG`` (tests/assignment_specs) are then graded several to a
+  notebook, which that independence allows: at most one mistake per part and mistakes in
+  at most half of the notebook's parts, so every such submission also holds correct parts
+  whose points must stay intact. Every mistaken part must lose the points of the tests it
+  names (all of its tests by default).
+
+A submission holds only the notebook its mutants live in; only that notebook's tests are
+compared. Submissions are split over two course copies graded side by side, each with
+its own gradebook.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -9,24 +20,36 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from autograder import course as kit
-from tests.course_fixtures import (
-    all_parts, all_points, autograded_scores, graded_course, spec, submission,
-)
+from autograder.parts import autograded_parts, test_points
+from tests.course_fixtures import autograded_scores, graded_course, spec, submission
 
 pytestmark = pytest.mark.slow
 WORKERS = 2
 
 
-def mutants(assignment: str) -> dict[str, tuple[dict, set[str]]]:
-    """Student id -> (overrides, test ids expected to fail)."""
-    parts = all_parts(assignment)
+def mutants(assignment: str) -> dict[str, tuple[str, dict, set[str], str]]:
+    """Student id -> (notebook, overrides, test ids expected to fail, what was changed)."""
+    wrong = spec(assignment).WRONG
     cases = {}
-    for answer, tests in parts.items():
-        cases[f"blank-{answer}"] = ({answer: None}, set(tests))
-        for variant, wrong in spec(assignment).WRONG.get(answer, {}).items():
-            source, failing = wrong if isinstance(wrong, tuple) else (wrong, tests)
-            cases[f"{answer}-{variant}"] = ({answer: source}, set(failing))
-    unknown = set(spec(assignment).WRONG) - set(parts)
+    for notebook, master in kit.masters(assignment).items():
+        parts = autograded_parts(master)
+        for answer, tests in parts.items():
+            cases[f"blank-{answer}"] = (notebook, {answer: None}, set(tests), f"{answer} left blank")
+        queues = {answer: list(wrong[answer].items()) for answer in parts if answer in wrong}
+        per_submission = max(1, len(parts) // 2)
+        number = 0
+        while any(queues.values()):
+            number += 1
+            longest = sorted(queues, key=lambda answer: -len(queues[answer]))[:per_submission]
+            chosen = [(answer, *queues[answer].pop(0)) for answer in longest if queues[answer]]
+            overrides, failing = {}, set()
+            for answer, _, variant in chosen:
+                source, fails = variant if isinstance(variant, tuple) else (variant, parts[answer])
+                overrides[answer] = source
+                failing |= set(fails)
+            described = ", ".join(f"{answer}: {name}" for answer, name, _ in chosen)
+            cases[f"wrong-{notebook.removesuffix('.ipynb')}-{number}"] = (notebook, overrides, failing, described)
+    unknown = set(wrong) - {answer for _, overrides, _, _ in cases.values() for answer in overrides}
     assert not unknown, f"WRONG names answers with no tests: {unknown}"
     return cases
 
@@ -34,20 +57,23 @@ def mutants(assignment: str) -> dict[str, tuple[dict, set[str]]]:
 @pytest.mark.parametrize("assignment", kit.assignments())
 def test_each_mutant_loses_exactly_its_parts_points(assignment, tmp_path):
     cases = mutants(assignment)
-    students = {student: submission(assignment, overrides) for student, (overrides, _) in cases.items()}
+    students = {student: {notebook: submission(assignment, overrides)[notebook]}
+                for student, (notebook, overrides, _, _) in cases.items()}
     names = sorted(students)
     shards = [{name: students[name] for name in names[i::WORKERS]} for i in range(WORKERS)]
     with ThreadPoolExecutor(WORKERS) as pool:
         courses = list(pool.map(lambda i: graded_course(tmp_path / f"shard{i}", assignment, shards[i]),
                                 range(WORKERS)))
-    points = all_points(assignment)
+    masters = kit.masters(assignment)
     wrong = []
-    for i, shard in enumerate(shards):
+    for course, shard in zip(courses, shards):
         for student in shard:
-            failing = cases[student][1]
+            notebook, _, failing, described = cases[student]
+            points = test_points(masters[notebook])
             expected = {test: (0.0 if test in failing else value) for test, value in points.items()}
-            got = autograded_scores(courses[i], assignment, student)
+            got = {test: value for test, value in autograded_scores(course, assignment, student).items()
+                   if test in points}
             if got != expected:
                 diff = {t: (expected[t], got.get(t)) for t in points if expected[t] != got.get(t)}
-                wrong.append(f"{student}: (expected, got) {diff}")
+                wrong.append(f"{described}: (expected, got) {diff}")
     assert not wrong, "mutants graded wrongly:\n" + "\n".join(wrong)

@@ -1,0 +1,246 @@
+"""Fashion-MNIST: plausible mistakes, correct alternatives and noisy answers (see __init__)."""
+
+# A correct answer written differently from the master must earn full points.
+ALTERNATIVE = {
+    "scale_images": '''
+def scale_images(images):
+    """Scale to [0, 1]."""
+    return np.true_divide(images, 255, dtype=np.float32)
+''',
+    # functional API, softmax output with from_logits=False, loss and optimizer given by name
+    "build_baseline": '''
+def build_baseline():
+    """Functional model with a softmax output."""
+    inputs = keras.Input(shape=(28, 28))
+    hidden = layers.Flatten()(inputs)
+    hidden = layers.Dense(64, activation="relu")(hidden)
+    hidden = layers.Dense(64, activation=keras.activations.relu)(hidden)
+    outputs = layers.Dense(10, activation="softmax")(hidden)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["acc"])
+    return model
+''',
+    "count_dense_params": '''
+def count_dense_params(layer_sizes):
+    """Loop instead of a comprehension."""
+    sizes = list(layer_sizes)
+    total = 0
+    for i in range(1, len(sizes)):
+        weights = sizes[i - 1] * sizes[i]
+        biases = sizes[i]
+        total += weights + biases
+    return total
+''',
+    # softmax + SparseCategoricalCrossentropy() instance, layers in a list, functional API
+    "build_mlp": '''
+def build_mlp(hidden_units=(64, 64), activation="relu", learning_rate=0.001):
+    """Functional version with a softmax output."""
+    inputs = keras.Input((28, 28))
+    x = layers.Flatten()(inputs)
+    for n in list(hidden_units):
+        x = layers.Dense(n, activation=activation)(x)
+    outputs = layers.Dense(10, activation="softmax")(x)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(),
+                  metrics=[keras.metrics.SparseCategoricalAccuracy()])
+    return model
+''',
+    "epochs_to_reach": '''
+def epochs_to_reach(history, threshold, metric="val_accuracy"):
+    """Plain loop over a numpy array."""
+    if hasattr(history, "history"):
+        history = history.history
+    values = np.asarray(history[metric])
+    hits = np.flatnonzero(values >= threshold)
+    if len(hits) == 0:
+        return None
+    return int(hits[0]) + 1
+''',
+    "make_early_stopping": '''
+def make_early_stopping(patience=3):
+    """All the arguments spelled out."""
+    callback = keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=0, mode="min",
+                                             patience=patience, verbose=1,
+                                             restore_best_weights=True)
+    return callback
+''',
+}
+
+# The master's answer, plus a UserWarning and a line on stderr each time the tests call it.
+_NOISE = '''
+    import sys
+    import warnings
+    warnings.warn("this answer is noisy on purpose", UserWarning)
+    print("a log line on stderr", file=sys.stderr)
+'''
+
+NOISY = {
+    "scale_images": f'''
+def scale_images(images):
+    """Noisy."""{_NOISE}
+    return images.astype(np.float32) / 255.0
+''',
+    "build_baseline": f'''
+def build_baseline():
+    """Noisy."""{_NOISE}
+    model = keras.Sequential([keras.Input((28, 28)), layers.Flatten(),
+                              layers.Dense(64, activation="relu"), layers.Dense(64, activation="relu"),
+                              layers.Dense(10)])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
+''',
+    "count_dense_params": f'''
+def count_dense_params(layer_sizes):
+    """Noisy."""{_NOISE}
+    return sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+''',
+    "build_mlp": f'''
+def build_mlp(hidden_units=(64, 64), activation="relu", learning_rate=0.001):
+    """Noisy."""{_NOISE}
+    model = keras.Sequential([keras.Input((28, 28)), layers.Flatten()]
+                             + [layers.Dense(n, activation=activation) for n in hidden_units]
+                             + [layers.Dense(10)])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
+''',
+    "epochs_to_reach": f'''
+def epochs_to_reach(history, threshold, metric="val_accuracy"):
+    """Noisy."""{_NOISE}
+    values = getattr(history, "history", history)[metric]
+    return next((i + 1 for i, v in enumerate(values) if v >= threshold), None)
+''',
+    "make_early_stopping": f'''
+def make_early_stopping(patience=3):
+    """Noisy."""{_NOISE}
+    return keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+''',
+}
+
+
+def _baseline(hidden="64, 64", activation="relu", output="None", loss=None, optimizer=None,
+              flatten=True):
+    """A build_baseline answer with one thing changed."""
+    dense = "".join(f'layers.Dense({n}, activation="{activation}"), ' for n in hidden.split(", ") if n)
+    loss = loss or "keras.losses.SparseCategoricalCrossentropy(from_logits=True)"
+    optimizer = optimizer or "keras.optimizers.Adam(learning_rate=0.001)"
+    flat = "layers.Flatten(), " if flatten else ""
+    output = "None" if output is None else output
+    return f'''
+def build_baseline():
+    """A plausible mistake."""
+    model = keras.Sequential([keras.Input((28, 28)), {flat}{dense}layers.Dense(10, activation={output})])
+    model.compile(optimizer={optimizer}, loss={loss}, metrics=["accuracy"])
+    return model
+'''
+
+
+def _mlp(body_hidden='layers.Dense(units, activation=activation)', output="layers.Dense(10)",
+         optimizer="keras.optimizers.Adam(learning_rate=learning_rate)",
+         loss="keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+         units_source="hidden_units"):
+    """A build_mlp answer with one thing changed."""
+    return f'''
+def build_mlp(hidden_units=(64, 64), activation="relu", learning_rate=0.001):
+    """A plausible mistake."""
+    model = keras.Sequential([keras.Input((28, 28)), layers.Flatten()])
+    for units in {units_source}:
+        model.add({body_hidden})
+    model.add({output})
+    model.compile(optimizer={optimizer}, loss={loss}, metrics=["accuracy"])
+    return model
+'''
+
+
+def _early(arguments):
+    return f'''
+def make_early_stopping(patience=3):
+    """A plausible mistake."""
+    return keras.callbacks.EarlyStopping({arguments})
+'''
+
+
+def _reach(body):
+    return f'''
+def epochs_to_reach(history, threshold, metric="val_accuracy"):
+    """A plausible mistake."""
+    values = getattr(history, "history", history)[metric]
+{body}
+'''
+
+
+WRONG = {
+    "scale_images": {
+        "divide_by_batch_max": '''
+def scale_images(images):
+    return (images / images.max()).astype(np.float32)
+''',
+        "divide_by_256": '''
+def scale_images(images):
+    return images.astype(np.float32) / 256.0
+''',
+        "float64": '''
+def scale_images(images):
+    return images / 255.0
+''',
+    },
+    "build_baseline": {
+        "sigmoid_output_from_logits": _baseline(output='"sigmoid"'),
+        "softmax_output_from_logits": _baseline(output='"softmax"'),
+        "linear_output_probability_loss": _baseline(loss='"sparse_categorical_crossentropy"'),
+        "width_32": _baseline(hidden="32, 32"),
+        "one_hidden_layer": _baseline(hidden="64"),
+        "sigmoid_hidden": _baseline(activation="sigmoid"),
+        "sgd": _baseline(optimizer="keras.optimizers.SGD(learning_rate=0.001)"),
+        "learning_rate_10x": _baseline(optimizer="keras.optimizers.Adam(learning_rate=0.01)"),
+        "no_flatten": _baseline(flatten=False),
+    },
+    "count_dense_params": {
+        "forgets_biases": '''
+def count_dense_params(layer_sizes):
+    return sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+''',
+        "biases_of_the_input_layer": '''
+def count_dense_params(layer_sizes):
+    return sum(a * b + a for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+''',
+        "off_by_one": '''
+def count_dense_params(layer_sizes):
+    return sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:])) + 1
+''',
+    },
+    "build_mlp": {
+        "ignores_activation": _mlp(body_hidden='layers.Dense(units, activation="relu")'),
+        "ignores_learning_rate": _mlp(optimizer="keras.optimizers.Adam(learning_rate=0.001)"),
+        "activation_on_output": _mlp(output="layers.Dense(10, activation=activation)"),
+        "sigmoid_output_from_logits": _mlp(output='layers.Dense(10, activation="sigmoid")'),
+        "first_hidden_layer_only": _mlp(units_source="hidden_units[:1]"),
+    },
+    "epochs_to_reach": {
+        "zero_based": _reach(
+            "    return next((i for i, v in enumerate(values) if v >= threshold), None)"),
+        "strictly_greater": _reach(
+            "    return next((i + 1 for i, v in enumerate(values) if v > threshold), None)"),
+        "minus_one_when_never": _reach(
+            "    return next((i + 1 for i, v in enumerate(values) if v >= threshold), -1)"),
+        "ignores_metric": '''
+def epochs_to_reach(history, threshold, metric="val_accuracy"):
+    values = getattr(history, "history", history)["val_accuracy"]
+    return next((i + 1 for i, v in enumerate(values) if v >= threshold), None)
+''',
+        "dict_only": '''
+def epochs_to_reach(history, threshold, metric="val_accuracy"):
+    return next((i + 1 for i, v in enumerate(history[metric]) if v >= threshold), None)
+''',
+    },
+    "make_early_stopping": {
+        "monitors_val_accuracy": _early(
+            'monitor="val_accuracy", patience=patience, restore_best_weights=True'),
+        "no_restore_best_weights": _early('monitor="val_loss", patience=patience'),
+        "fixed_patience": _early('monitor="val_loss", patience=3, restore_best_weights=True'),
+        "maximises_the_loss": _early(
+            'monitor="val_loss", mode="max", patience=patience, restore_best_weights=True'),
+    },
+}
