@@ -121,7 +121,7 @@ def _grade(course, assignment, chosen, expected, template, scratch, state, repor
         for future in as_completed(futures):
             student, run = future.result()
             graded = run.folder / "autograded" / student / assignment
-            outcome = classify(run, graded, tests)
+            outcome = classify(run, course / "submitted" / student / assignment, graded, tests)
             if merge_submission(run.db_url, kit.course_db_url(course), assignment, student):
                 destination = course / "autograded" / student / assignment
                 shutil.rmtree(destination, ignore_errors=True)

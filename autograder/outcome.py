@@ -22,13 +22,16 @@ class Outcome:
 
 
 def check_submission(folder: Path, expected: list[str]) -> Outcome | None:
-    """Problems visible before grading: a missing, empty or unreadable notebook."""
+    """Problems that leave nothing to grade: no expected notebook, or an unreadable one.
+
+    A submission that has only some of several notebooks is graded; ``classify`` reports
+    the missing ones.
+    """
     present = sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
-    missing = [name for name in expected if name not in present]
-    if missing:
+    if not set(expected) & set(present):
         found = ", ".join(present) or "nothing"
-        return Outcome("missing notebook", f"no {', '.join(missing)} (found: {found})")
-    for name in expected:
+        return Outcome("missing notebook", f"no {', '.join(expected)} (found: {found})")
+    for name in set(expected) & set(present):
         try:
             nbformat.read(folder / name, as_version=4)
         except Exception as error:  # nbformat raises several kinds for bad files
@@ -43,7 +46,7 @@ def extra_files(folder: Path, expected: list[str]) -> list[str]:
                   and path.name != "timestamp.txt") if folder.is_dir() else []
 
 
-def classify(run: Run, autograded: Path, tests: dict[str, list[str]]) -> Outcome:
+def classify(run: Run, submitted: Path, autograded: Path, tests: dict[str, list[str]]) -> Outcome:
     """The outcome of a finished grading run, read from the autograded notebooks.
 
     tests: notebook file name -> the grade ids of its autograded test cells.
@@ -53,6 +56,9 @@ def classify(run: Run, autograded: Path, tests: dict[str, list[str]]) -> Outcome
     problems = []
     for name, test_ids in tests.items():
         path = autograded / name
+        if not (submitted / name).is_file():
+            problems.append(("missing notebook", f"no {name}: its tests score zero"))
+            continue
         if not path.is_file():
             last = next((line for line in reversed(run.log.splitlines()) if "ERROR" in line), "")
             return Outcome("grader error", f"{name} was not graded: {last[-200:]}")

@@ -4,6 +4,7 @@ import importlib
 from pathlib import Path
 
 from autograder import course as kit
+from autograder.grade_class import grade_class
 from autograder.course import masters, parts as all_parts, points as all_points, releases
 from autograder.course import solved_assignment as submission
 
@@ -16,13 +17,12 @@ def spec(assignment: str):
     return importlib.import_module(f"tests.assignment_specs.{assignment}")
 
 
-def graded_course(root: Path, assignment: str, students: dict[str, dict]) -> Path:
-    """A course copy at ``root`` where each student (id -> notebooks) is autograded."""
+def graded_course(root: Path, assignment: str, students: dict[str, dict], workers: int = 2) -> Path:
+    """A course copy at ``root`` where each student (id -> notebooks) is graded by the class command."""
     course = kit.copy_course(root, [assignment])
-    kit.generate(course, assignment)
     for student, notebooks in students.items():
         kit.submit(course, student, assignment, notebooks)
-    kit.autograde(course, assignment)
+    grade_class(course, assignment, workers=workers, progress=lambda line: None)
     return course
 
 

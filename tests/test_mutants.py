@@ -11,11 +11,8 @@ Slow (one notebook execution per submission): marked ``slow``; CI runs it.
   names (all of its tests by default).
 
 A submission holds only the notebook its mutants live in; only that notebook's tests are
-compared. Submissions are split over two course copies graded side by side, each with
-its own gradebook.
+compared. The class grading command grades them, two at a time.
 """
-
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -59,21 +56,15 @@ def test_each_mutant_loses_exactly_its_parts_points(assignment, tmp_path):
     cases = mutants(assignment)
     students = {student: {notebook: submission(assignment, overrides)[notebook]}
                 for student, (notebook, overrides, _, _) in cases.items()}
-    names = sorted(students)
-    shards = [{name: students[name] for name in names[i::WORKERS]} for i in range(WORKERS)]
-    with ThreadPoolExecutor(WORKERS) as pool:
-        courses = list(pool.map(lambda i: graded_course(tmp_path / f"shard{i}", assignment, shards[i]),
-                                range(WORKERS)))
+    course = graded_course(tmp_path, assignment, students, workers=WORKERS)
     masters = kit.masters(assignment)
     wrong = []
-    for course, shard in zip(courses, shards):
-        for student in shard:
-            notebook, _, failing, described = cases[student]
-            points = test_points(masters[notebook])
-            expected = {test: (0.0 if test in failing else value) for test, value in points.items()}
-            got = {test: value for test, value in autograded_scores(course, assignment, student).items()
-                   if test in points}
-            if got != expected:
-                diff = {t: (expected[t], got.get(t)) for t in points if expected[t] != got.get(t)}
-                wrong.append(f"{described}: (expected, got) {diff}")
+    for student, (notebook, _, failing, described) in cases.items():
+        points = test_points(masters[notebook])
+        expected = {test: (0.0 if test in failing else value) for test, value in points.items()}
+        got = {test: value for test, value in autograded_scores(course, assignment, student).items()
+               if test in points}
+        if got != expected:
+            diff = {t: (expected[t], got.get(t)) for t in points if expected[t] != got.get(t)}
+            wrong.append(f"{described}: (expected, got) {diff}")
     assert not wrong, "mutants graded wrongly:\n" + "\n".join(wrong)

@@ -1,0 +1,475 @@
+"""CIFAR-10 answers for the pipeline tests: plausible mistakes, other correct ways, noisy ones.
+
+Answer ids are unique over the two notebooks: two_layer_net.ipynb (part A, NumPy) and
+cnn.ipynb (part B, Keras).
+"""
+
+from pathlib import Path
+
+from autograder.submissions import master_answers, read
+
+_SOURCE = Path(__file__).resolve().parents[2] / "source" / "cifar10"
+
+# ----------------------------------------------------------------------------- part A (NumPy)
+
+_SOFTMAX_HEAD = "def softmax_loss(scores, y, params, reg):\n"
+_LOSS_HEAD = "def loss_and_grads(X, y, params, reg):\n"
+_FORWARD_BACKWARD = """    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z = X @ W1 + b1
+    hidden = np.maximum(0, z)
+    scores = hidden @ W2 + b2
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    dscores = np.exp(log_probs)
+    dscores[np.arange(N), y] -= 1
+    dscores /= N
+"""
+
+
+def _loss_and_grads(loss_line, w2_line, dz_line, w1_line):
+    return (_LOSS_HEAD + _FORWARD_BACKWARD + f"    loss = {loss_line}\n"
+            f"    grads = {{\"W2\": {w2_line}, \"b2\": dscores.sum(axis=0)}}\n"
+            f"    dz = {dz_line}\n"
+            f"    grads[\"W1\"] = {w1_line}\n"
+            "    grads[\"b1\"] = dz.sum(axis=0)\n"
+            "    return float(loss), grads")
+
+
+_DATA_LOSS = "-log_probs[np.arange(N), y].mean()"
+_PENALTY = "(np.sum(W1 ** 2) + np.sum(W2 ** 2))"
+
+_TRAIN_HEAD = """def train_sgd(params, X, y, X_val, y_val, loss_fn, predict_fn, learning_rate=1e-3,
+              lr_decay=0.95, num_epochs=10, batch_size=200, seed=0):
+    rng = np.random.default_rng(seed)
+    n = X.shape[0]
+    history = {"loss": [], "train_acc": [], "val_acc": []}
+    for _ in range(num_epochs):
+        order = rng.permutation(n)
+        for b in range(max(n // batch_size, 1)):
+            batch = order[b * batch_size:(b + 1) * batch_size]
+            loss, grads = loss_fn(X[batch], y[batch], params)
+            for name in params:
+                params[name] %s learning_rate * grads[name]
+            history["loss"].append(float(loss))
+%s        history["train_acc"].append(float(np.mean(predict_fn(X, params) == y)))
+        history["val_acc"].append(float(np.mean(predict_fn(X_val, params) == y_val)))
+%s    return params, history"""
+
+
+def _train_sgd(update="-=", per_batch="", per_epoch="        learning_rate *= lr_decay\n"):
+    return _TRAIN_HEAD % (update, per_batch, per_epoch)
+
+
+WRONG_A = {
+    "init_params": {
+        "random_biases": """def init_params(D, H, C, std=1e-4, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"W1": std * rng.standard_normal((D, H)), "b1": std * rng.standard_normal(H),
+            "W2": std * rng.standard_normal((H, C)), "b2": std * rng.standard_normal(C)}""",
+        "std_squared": """def init_params(D, H, C, std=1e-4, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"W1": std ** 2 * rng.standard_normal((D, H)), "b1": np.zeros(H),
+            "W2": std ** 2 * rng.standard_normal((H, C)), "b2": np.zeros(C)}""",
+    },
+    "forward_scores": {
+        "no_relu": """def forward_scores(X, params):
+    return (X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]""",
+        "no_first_bias": """def forward_scores(X, params):
+    return np.maximum(0, X @ params["W1"]) @ params["W2"] + params["b2"]""",
+    },
+    "softmax_loss": {
+        # Overflows to nan for scores around 1000; right otherwise.
+        "no_max_shift": (_SOFTMAX_HEAD + """    probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    data_loss = -np.log(probs[np.arange(len(y)), y]).mean()
+    return float(data_loss + reg * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2)))""",
+                         ["test_softmax_loss_stable"]),
+        "no_reg_term": _SOFTMAX_HEAD + """    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(y)), y].mean())""",
+        "half_reg_convention": _SOFTMAX_HEAD + """    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    data_loss = -log_probs[np.arange(len(y)), y].mean()
+    return float(data_loss + 0.5 * reg * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2)))""",
+        "sum_not_mean": _SOFTMAX_HEAD + """    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    data_loss = -log_probs[np.arange(len(y)), y].sum()
+    return float(data_loss + reg * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2)))""",
+    },
+    "numeric_gradient": {
+        "forward_difference": """def numeric_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    f_x = f(x)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + h
+        grad[index] = (f(x) - f_x) / h
+        x[index] = original
+    return grad""",
+        # Perturbs a copy: a function that reads x through a closure never sees the change.
+        "perturbs_a_copy": """def numeric_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[index] += h
+        minus[index] -= h
+        grad[index] = (f(plus) - f(minus)) / (2 * h)
+    return grad""",
+        "not_restored": """def numeric_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + h
+        f_plus = f(x)
+        x[index] = original - h
+        grad[index] = (f_plus - f(x)) / (2 * h)
+    return grad""",
+    },
+    "rel_error": {
+        "mean_not_max": """def rel_error(a, b):
+    return float(np.mean(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))""",
+        "no_floor": """def rel_error(a, b):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))""",
+        "no_abs_in_denominator": """def rel_error(a, b):
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a + b))))""",
+    },
+    "loss_and_grads": {
+        "grad_without_reg": (_loss_and_grads(f"{_DATA_LOSS} + reg * {_PENALTY}", "hidden.T @ dscores",
+                                             "(dscores @ W2.T) * (z > 0)", "X.T @ dz"),
+                             ["test_loss_and_grads_grads"]),
+        "grad_reg_not_doubled": (_loss_and_grads(f"{_DATA_LOSS} + reg * {_PENALTY}",
+                                                 "hidden.T @ dscores + reg * W2",
+                                                 "(dscores @ W2.T) * (z > 0)", "X.T @ dz + reg * W1"),
+                                 ["test_loss_and_grads_grads"]),
+        "no_relu_mask": (_loss_and_grads(f"{_DATA_LOSS} + reg * {_PENALTY}",
+                                         "hidden.T @ dscores + 2 * reg * W2", "dscores @ W2.T",
+                                         "X.T @ dz + 2 * reg * W1"),
+                         ["test_loss_and_grads_grads"]),
+        "loss_without_reg": (_loss_and_grads(_DATA_LOSS, "hidden.T @ dscores + 2 * reg * W2",
+                                             "(dscores @ W2.T) * (z > 0)", "X.T @ dz + 2 * reg * W1"),
+                             ["test_loss_and_grads_loss"]),
+    },
+    "predict": {
+        "argmax_over_batch": """def predict(X, params):
+    hidden = np.maximum(0, X @ params["W1"] + params["b1"])
+    return np.argmax(hidden @ params["W2"] + params["b2"], axis=0)""",
+        "no_relu": """def predict(X, params):
+    return np.argmax((X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"], axis=1)""",
+    },
+    "train_sgd": {
+        # Still learns: only the exact-step test notices.
+        "no_lr_decay": (_train_sgd(per_epoch=""), ["test_train_sgd_decay"]),
+        "decay_every_batch": (_train_sgd(per_batch="            learning_rate *= lr_decay\n",
+                                         per_epoch=""), ["test_train_sgd_decay"]),
+        "gradient_ascent": _train_sgd(update="+="),
+    },
+}
+
+ALTERNATIVE_A = {
+    "init_params": """def init_params(D, H, C, std=1e-4, seed=0):
+    rng = np.random.default_rng(seed)
+    params = {}
+    for i, (n_in, n_out) in enumerate([(D, H), (H, C)], start=1):
+        params[f"W{i}"] = rng.normal(0.0, std, size=(n_in, n_out))
+        params[f"b{i}"] = np.zeros(n_out)
+    return params""",
+    "forward_scores": """def forward_scores(X, params):
+    hidden = np.einsum("nd,dh->nh", X, params["W1"]) + params["b1"]
+    hidden = hidden * (hidden > 0)
+    return np.einsum("nh,hc->nc", hidden, params["W2"]) + params["b2"]""",
+    # log-sum-exp instead of normalised probabilities, norms instead of sums of squares
+    "softmax_loss": """def softmax_loss(scores, y, params, reg):
+    top = np.max(scores, axis=1)
+    logsumexp = top + np.log(np.sum(np.exp(scores - top[:, None]), axis=1))
+    correct = np.take_along_axis(scores, y[:, None], axis=1)[:, 0]
+    penalty = np.linalg.norm(params["W1"]) ** 2 + np.linalg.norm(params["W2"]) ** 2
+    return np.mean(logsumexp - correct) + reg * penalty""",
+    "numeric_gradient": """def numeric_gradient(f, x, h=1e-5):
+    grad = np.zeros_like(x, dtype=float)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        i = it.multi_index
+        keep = x[i]
+        x[i] = keep + h
+        up = f(x)
+        x[i] = keep - h
+        down = f(x)
+        x[i] = keep
+        grad[i] = (up - down) / (2 * h)
+        it.iternext()
+    return grad""",
+    "rel_error": """def rel_error(a, b):
+    return (np.abs(a - b) / np.clip(np.abs(a) + np.abs(b), 1e-8, None)).max()""",
+    "loss_and_grads": """def loss_and_grads(X, y, params, reg):
+    N, C = X.shape[0], params["b2"].shape[0]
+    pre = np.einsum("nd,dh->nh", X, params["W1"]) + params["b1"]
+    act = np.where(pre > 0, pre, 0.0)
+    scores = np.einsum("nh,hc->nc", act, params["W2"]) + params["b2"]
+    top = scores.max(axis=1, keepdims=True)
+    lse = top + np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+    onehot = np.eye(C)[y]
+    loss = np.mean(lse[:, 0] - (scores * onehot).sum(axis=1))
+    loss += reg * sum(np.sum(params[k] * params[k]) for k in ("W1", "W2"))
+    dscores = (np.exp(scores - lse) - onehot) / N
+    dact = np.einsum("nc,hc->nh", dscores, params["W2"])
+    dpre = np.where(pre > 0, dact, 0.0)
+    grads = {
+        "W1": np.einsum("nd,nh->dh", X, dpre) + 2 * reg * params["W1"],
+        "b1": np.einsum("nh->h", dpre),
+        "W2": np.einsum("nh,nc->hc", act, dscores) + 2 * reg * params["W2"],
+        "b2": np.einsum("nc->c", dscores),
+    }
+    return loss, grads""",
+    "predict": """def predict(X, params):
+    hidden = np.clip(X.dot(params["W1"]) + params["b1"], 0, None)
+    return (hidden.dot(params["W2"]) + params["b2"]).argmax(-1)""",
+    # CS231n style: batches sampled with replacement, num_epochs * (N // batch_size) steps
+    "train_sgd": """def train_sgd(params, X, y, X_val, y_val, loss_fn, predict_fn, learning_rate=1e-3,
+              lr_decay=0.95, num_epochs=10, batch_size=200, seed=0):
+    rng = np.random.default_rng(seed)
+    num_train = X.shape[0]
+    iterations_per_epoch = max(num_train // batch_size, 1)
+    loss_history, train_acc_history, val_acc_history = [], [], []
+    for it in range(num_epochs * iterations_per_epoch):
+        idx = rng.choice(num_train, batch_size, replace=True)
+        loss, grads = loss_fn(X[idx], y[idx], params)
+        loss_history.append(loss)
+        params = {k: v - learning_rate * grads[k] for k, v in params.items()}
+        if (it + 1) % iterations_per_epoch == 0:
+            train_acc_history.append((predict_fn(X, params) == y).mean())
+            val_acc_history.append((predict_fn(X_val, params) == y_val).mean())
+            learning_rate = learning_rate * lr_decay
+    return params, {"loss": loss_history, "train_acc": train_acc_history, "val_acc": val_acc_history}""",
+}
+
+# ----------------------------------------------------------------------------- part B (Keras)
+
+_COMPILE = "    return compile_for_cifar(model)"
+
+
+def _sequential(name, body):
+    return (f"def {name}():\n    model = keras.Sequential([\n        keras.Input((32, 32, 3)),\n"
+            + "".join(f"        {line},\n" for line in body) + "    ])\n" + _COMPILE)
+
+
+def _conv(filters, padding="same"):
+    return f'layers.Conv2D({filters}, 3, padding="{padding}", activation="relu")'
+
+
+_POOL, _FLAT, _OUT = "layers.MaxPooling2D(2)", "layers.Flatten()", 'layers.Dense(10, activation="softmax")'
+_DROP = "layers.Dropout(0.5)"
+
+
+def _dense(units):
+    return f'layers.Dense({units}, activation="relu")'
+
+
+def _vgg(name, filters=(32, 32, 64, 64), padding="same", dropout=True, bn=False):
+    body = []
+    for i, f in enumerate(filters):
+        body.append(_conv(f, padding))
+        if bn:
+            body.append("layers.BatchNormalization()")
+        if i % 2 == 1:
+            body.append(_POOL)
+    body += [_FLAT, _dense(512)] + ([_DROP] if dropout else []) + [_OUT]
+    return _sequential(name, body)
+
+
+WRONG_B = {
+    "train_val_split": {
+        "validation_inside_training": """def train_val_split(x, y, num_val, seed=0):
+    return (x, y), (x[:num_val], y[:num_val])""",
+        "labels_shuffled_separately": """def train_val_split(x, y, num_val, seed=0):
+    rng = np.random.default_rng(seed)
+    x, y = x[rng.permutation(len(x))], y[rng.permutation(len(y))]
+    return (x[num_val:], y[num_val:]), (x[:num_val], y[:num_val])""",
+    },
+    "normalize": {
+        "statistics_from_test_set": """def normalize(x_train, x_val, x_test):
+    mean, std = x_test.mean(axis=(0, 1, 2)), x_test.std(axis=(0, 1, 2))
+    return tuple(((x - mean) / std).astype(np.float32) for x in (x_train, x_val, x_test))""",
+        "statistics_from_all_data": """def normalize(x_train, x_val, x_test):
+    everything = np.concatenate([x_train, x_val, x_test]).astype(np.float64)
+    mean, std = everything.mean(axis=(0, 1, 2)), everything.std(axis=(0, 1, 2))
+    return tuple(((x - mean) / std).astype(np.float32) for x in (x_train, x_val, x_test))""",
+        "each_split_its_own_statistics": """def normalize(x_train, x_val, x_test):
+    return tuple(((x - x.mean(axis=(0, 1, 2))) / x.std(axis=(0, 1, 2))).astype(np.float32)
+                 for x in (x_train, x_val, x_test))""",
+        "only_divides_by_255": """def normalize(x_train, x_val, x_test):
+    return tuple(x.astype(np.float32) / 255 for x in (x_train, x_val, x_test))""",
+    },
+    "build_mlp": {
+        # Trains fine with 32 units: only the structure test notices.
+        "ignores_hidden_units": ("def build_mlp(hidden_units):\n    model = keras.Sequential([\n"
+                                 "        keras.Input((32, 32, 3)), layers.Flatten(),\n"
+                                 f"        {_dense(32)}, {_OUT}])\n" + _COMPILE, ["test_build_mlp"]),
+        "linear_hidden_layer": ("def build_mlp(hidden_units):\n    model = keras.Sequential([\n"
+                                "        keras.Input((32, 32, 3)), layers.Flatten(),\n"
+                                f"        layers.Dense(hidden_units), {_OUT}])\n" + _COMPILE,
+                                ["test_build_mlp"]),
+    },
+    "make_early_stopping": {
+        "monitors_val_loss": """def make_early_stopping(patience=3):
+    return keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)""",
+        "keeps_last_weights": """def make_early_stopping(patience=3):
+    return keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience)""",
+    },
+    "build_cnn_small": {
+        "wrong_filter_count": (_sequential("build_cnn_small", [_conv(16), _POOL, _FLAT, _OUT]),
+                               ["test_build_cnn_small"]),
+        "no_same_padding": (_sequential("build_cnn_small", [_conv(12, "valid"), _POOL, _FLAT, _OUT]),
+                            ["test_build_cnn_small"]),
+        "no_pooling": (_sequential("build_cnn_small", [_conv(12), _FLAT, _OUT]), ["test_build_cnn_small"]),
+    },
+    "build_cnn_medium": {
+        "wrong_filter_counts": _sequential("build_cnn_medium", [_conv(64), _conv(32), _POOL, _FLAT, _dense(128),
+                                                               _DROP, _OUT]),
+        "no_same_padding": _sequential("build_cnn_medium", [_conv(32, "valid"), _conv(64, "valid"), _POOL, _FLAT,
+                                                           _dense(128), _DROP, _OUT]),
+        "no_dropout": _sequential("build_cnn_medium", [_conv(32), _conv(64), _POOL, _FLAT, _dense(128), _OUT]),
+    },
+    "build_vgg": {
+        "wrong_filter_counts": _vgg("build_vgg", filters=(32, 64, 64, 128)),
+        "no_same_padding": _vgg("build_vgg", padding="valid"),
+        "no_dropout": _vgg("build_vgg", dropout=False),
+    },
+    "build_augmentation": {
+        # A flip that ignores the training flag: the test images get flipped too.
+        "active_at_inference": """def build_augmentation():
+    return keras.Sequential([layers.Lambda(lambda x: keras.ops.flip(x, axis=2)),
+                             layers.RandomTranslation(0.1, 0.1)])""",
+        "does_nothing": """def build_augmentation():
+    return keras.Sequential([layers.Rescaling(1.0)])""",
+    },
+    "build_vgg_bn": {
+        "no_batch_norm": _vgg("build_vgg_bn"),
+        "batch_norm_in_first_block_only": _sequential("build_vgg_bn", [
+            _conv(32), "layers.BatchNormalization()", _conv(32), "layers.BatchNormalization()", _POOL,
+            _conv(64), _conv(64), _POOL, _FLAT, _dense(512), _DROP, _OUT]),
+        "wrong_filter_counts": _vgg("build_vgg_bn", filters=(32, 64, 64, 128), bn=True),
+    },
+    "confusion_matrix": {
+        "transposed": """def confusion_matrix(y_true, y_pred, num_classes):
+    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(cm, (y_pred, y_true), 1)
+    return cm""",
+        # Fancy-index += counts a repeated (true, predicted) pair once.
+        "fancy_index_increment": """def confusion_matrix(y_true, y_pred, num_classes):
+    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
+    cm[y_true, y_pred] += 1
+    return cm""",
+    },
+}
+
+ALTERNATIVE_B = {
+    "train_val_split": """def train_val_split(x, y, num_val, seed=0):
+    rng = np.random.default_rng(seed)
+    is_val = np.zeros(len(x), dtype=bool)
+    is_val[rng.choice(len(x), size=num_val, replace=False)] = True
+    return (x[~is_val], y[~is_val]), (x[is_val], y[is_val])""",
+    "normalize": """def normalize(x_train, x_val, x_test):
+    channels = x_train.shape[-1]
+    flat = x_train.reshape(-1, channels).astype(np.float64)
+    mean, std = flat.mean(axis=0), flat.std(axis=0)
+
+    def scale(x):
+        return ((x - mean) / std).astype(np.float32)
+
+    return scale(x_train), scale(x_val), scale(x_test)""",
+    # functional API
+    "build_mlp": """def build_mlp(hidden_units):
+    inputs = keras.Input(shape=(32, 32, 3))
+    hidden = layers.Dense(hidden_units, activation="relu")(layers.Flatten()(inputs))
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(),
+                  metrics=[keras.metrics.SparseCategoricalAccuracy()])
+    return model""",
+    "make_early_stopping": """def make_early_stopping(patience=3):
+    return keras.callbacks.EarlyStopping("val_accuracy", min_delta=0, patience=patience, mode="max",
+                                         restore_best_weights=True)""",
+    "build_cnn_small": """def build_cnn_small():
+    inputs = keras.Input((32, 32, 3))
+    x = layers.Conv2D(filters=12, kernel_size=(3, 3), padding="same", activation=keras.activations.relu)(inputs)
+    x = layers.MaxPool2D(pool_size=(2, 2))(x)
+    outputs = layers.Dense(10, activation="softmax")(layers.Flatten()(x))
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["acc"])
+    return model""",
+    "build_cnn_medium": """def build_cnn_medium():
+    model = keras.Sequential()
+    model.add(keras.Input((32, 32, 3)))
+    for filters in (32, 64):
+        model.add(layers.Conv2D(filters, (3, 3), padding="same", activation="relu"))
+    model.add(layers.MaxPooling2D((2, 2)))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(128, activation="relu"))
+    model.add(layers.Dropout(0.3))
+    model.add(layers.Dense(10, activation="softmax"))
+    return compile_for_cifar(model)""",
+    "build_vgg": """def build_vgg():
+    stack = [keras.Input((32, 32, 3))]
+    for filters in (32, 64):
+        stack += [layers.Conv2D(filters, 3, padding="same", activation="relu") for _ in range(2)]
+        stack.append(layers.MaxPooling2D())
+    stack += [layers.Flatten(), layers.Dense(512, activation="relu"), layers.Dropout(0.4),
+              layers.Dense(10, activation="softmax")]
+    return compile_for_cifar(keras.Sequential(stack))""",
+    "build_augmentation": """def build_augmentation():
+    return keras.Sequential([
+        layers.RandomFlip(mode="horizontal"),
+        layers.RandomRotation(0.05, fill_mode="nearest"),
+        layers.RandomTranslation(height_factor=0.08, width_factor=0.08, fill_mode="nearest"),
+        layers.RandomZoom(0.1),
+    ], name="augmentation")""",
+    # convolution with ReLU, then batch normalisation
+    "build_vgg_bn": """def build_vgg_bn():
+    model = keras.Sequential([keras.Input((32, 32, 3))])
+    for filters in (32, 64):
+        for _ in range(2):
+            model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
+            model.add(layers.BatchNormalization())
+        model.add(layers.MaxPooling2D(2))
+    for layer in (layers.Flatten(), layers.Dense(512, activation="relu"), layers.Dropout(0.5),
+                  layers.Dense(10, activation="softmax")):
+        model.add(layer)
+    return compile_for_cifar(model)""",
+    "confusion_matrix": """def confusion_matrix(y_true, y_pred, num_classes):
+    flat = np.bincount(np.asarray(y_true) * num_classes + np.asarray(y_pred), minlength=num_classes ** 2)
+    return flat.reshape(num_classes, num_classes)""",
+}
+
+# ----------------------------------------------------------------------------- noisy answers
+
+# The master's answer, wrapped so that every call writes a UserWarning and a log line to stderr.
+_NOISE = '''
+import functools as _functools
+import sys as _sys
+import warnings as _warnings
+
+_quiet_{name} = {name}
+
+
+@_functools.wraps(_quiet_{name})
+def {name}(*args, **kwargs):
+    _warnings.warn("{name}: a harmless warning from a correct answer", UserWarning)
+    print("{name}: a log line on stderr", file=_sys.stderr)
+    return _quiet_{name}(*args, **kwargs)
+'''
+
+
+def _noisy(notebook: str, names: list[str]) -> dict[str, str]:
+    answers = master_answers(read(_SOURCE / notebook))
+    return {name: answers[name] + "\n" + _NOISE.format(name=name) for name in names}
+
+
+WRONG = {**WRONG_A, **WRONG_B}
+ALTERNATIVE = {**ALTERNATIVE_A, **ALTERNATIVE_B}
+NOISY = {
+    **_noisy("two_layer_net.ipynb", ["init_params", "forward_scores", "softmax_loss", "numeric_gradient",
+                                     "rel_error", "loss_and_grads", "predict", "train_sgd"]),
+    **_noisy("cnn.ipynb", ["train_val_split", "normalize", "build_mlp", "make_early_stopping",
+                           "build_cnn_small", "build_cnn_medium", "build_vgg", "build_augmentation",
+                           "build_vgg_bn", "confusion_matrix"]),
+}
