@@ -8,7 +8,7 @@ import nbformat
 
 from autograder.gradebook import cell_scores
 from autograder.nbgrader_cli import DB_URL_ENV, run_nbgrader
-from autograder.parts import autograded_parts, test_points
+from autograder.parts import autograded_parts, points_per_test
 from autograder.submissions import nbgrader_id, read, solved
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def points(assignment: str, repo: Path = REPO) -> dict[str, float]:
     """Test id -> points, over all notebooks of the assignment."""
     found = {}
     for master in masters(assignment, repo).values():
-        found.update(test_points(master))
+        found.update(points_per_test(master))
     return found
 
 

@@ -26,7 +26,7 @@ from autograder.gradebook import cell_scores
 from autograder.merge import merge_submission, record_failure
 from autograder.nbgrader_cli import run_nbgrader
 from autograder.outcome import GRADED, Outcome, check_submission, classify, extra_files
-from autograder.parts import test_points
+from autograder.parts import points_per_test
 from autograder.report import write_report
 
 
@@ -83,8 +83,9 @@ def collect_from_lms(course: Path, assignment: str, download: Path) -> None:
 def _grade(course, assignment, chosen, expected, template, scratch, state, reports, workers,
            time_limit_s, memory_cap_mb, progress):
     start, done = time.monotonic(), 0
-    maximum = sum(kit.points(assignment, course).values())
-    tests = {name: list(test_points(master)) for name, master in kit.masters(assignment, course).items()}
+    points = kit.points(assignment, course)
+    maximum = sum(points.values())
+    tests = {name: list(points_per_test(master)) for name, master in kit.masters(assignment, course).items()}
     running: dict = {}
 
     def record(student: str, outcome: Outcome) -> None:
@@ -97,7 +98,7 @@ def _grade(course, assignment, chosen, expected, template, scratch, state, repor
         _save_state(reports, state)
         done += 1
         score = sum(v for k, v in cell_scores(kit.course_db_url(course), assignment, student).items()
-                    if k in kit.points(assignment, course))
+                    if k in points)
         others = ", ".join(sorted(running)) or "-"
         progress(f"[{done:>3}/{len(chosen)}] {_clock(time.monotonic() - start)} {student:<20} "
                  f"{outcome.status:<17} {score:g}/{maximum:g}  (grading: {others})")

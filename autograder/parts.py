@@ -27,7 +27,7 @@ def autograded_parts(master) -> dict[str, list[str]]:
     return parts
 
 
-def test_points(master) -> dict[str, float]:
+def points_per_test(master) -> dict[str, float]:
     """Points of every autograded test cell, by grade id."""
     return {nbgrader_id(cell): float(cell.metadata["nbgrader"]["points"])
             for cell in master.cells if is_test(cell)}

@@ -17,7 +17,7 @@ compared. The class grading command grades them, two at a time.
 import pytest
 
 from autograder import course as kit
-from autograder.parts import autograded_parts, test_points
+from autograder.parts import autograded_parts, points_per_test
 from tests.course_fixtures import autograded_scores, graded_course, spec, submission
 
 pytestmark = pytest.mark.slow
@@ -60,7 +60,7 @@ def test_each_mutant_loses_exactly_its_parts_points(assignment, tmp_path):
     masters = kit.masters(assignment)
     wrong = []
     for student, (notebook, _, failing, described) in cases.items():
-        points = test_points(masters[notebook])
+        points = points_per_test(masters[notebook])
         expected = {test: (0.0 if test in failing else value) for test, value in points.items()}
         got = {test: value for test, value in autograded_scores(course, assignment, student).items()
                if test in points}
