@@ -17,10 +17,3 @@ def cell_scores(db_url: str, assignment: str, student: str) -> dict[str, float]:
         return {grade.name: float(grade.score) for notebook in submission.notebooks
                 for grade in notebook.grades}
 
-
-def autograded_max(db_url: str, assignment: str) -> dict[str, float]:
-    """Maximum points of every autograded test cell of an assignment, by grade id."""
-    with Gradebook(db_url) as gradebook:
-        return {cell.name: float(cell.max_score)
-                for notebook in gradebook.find_assignment(assignment).notebooks
-                for cell in notebook.grade_cells if cell.cell_type == "code"}
