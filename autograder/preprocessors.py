@@ -116,7 +116,7 @@ class RejectTampering(NbGraderPreprocessor):
 
     def _tampering(self, source: str, protected: dict[str, str]) -> str | None:
         try:
-            tree = ast.parse(_without_magics(source))
+            tree = ast.parse(without_magics(source))
         except SyntaxError:
             return None  # it fails on its own when it runs
         bound = _bindings(source)
@@ -138,7 +138,8 @@ class RejectTampering(NbGraderPreprocessor):
         return None
 
 
-def _without_magics(source: str) -> str:
+def without_magics(source: str) -> str:
+    """Cell source with IPython magics and shell lines blanked, so that ``ast`` can parse it."""
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
                      for line in source.splitlines())
 
@@ -156,7 +157,7 @@ def _top_level(tree):
 def _bindings(source: str) -> dict[str, str]:
     """Names a cell binds at cell level, with their origin ("module:numpy", "numpy.pi", "code")."""
     try:
-        tree = ast.parse(_without_magics(source))
+        tree = ast.parse(without_magics(source))
     except SyntaxError:
         return {}
     names = {}

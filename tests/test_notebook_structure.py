@@ -6,6 +6,7 @@ import re
 import pytest
 
 from autograder import course as kit
+from autograder.preprocessors import without_magics
 from autograder.submissions import is_answer, nbgrader_id
 
 HEADING = re.compile(r"^(#{2,4})\s.*\((\d+(?:\.\d+)?) points?\)", re.M)
@@ -41,7 +42,7 @@ def test_heading_points_add_up_to_the_cells_below_them(assignment, name):
 def test_every_assert_in_a_test_cell_has_a_message(assignment, name):
     for cell in kit.masters(assignment)[name].cells:
         if cell.cell_type == "code" and graded_points(cell) and not is_answer(cell):
-            bare = [node.lineno for node in ast.walk(ast.parse(_python(cell.source)))
+            bare = [node.lineno for node in ast.walk(ast.parse(without_magics(cell.source)))
                     if isinstance(node, ast.Assert) and node.msg is None]
             assert not bare, f"{name}, cell {nbgrader_id(cell)}: assert without a message on lines {bare}"
 
@@ -51,7 +52,7 @@ def test_code_uses_current_keras_idioms(assignment, name):
     for cell in kit.masters(assignment)[name].cells:
         if cell.cell_type != "code":
             continue
-        for node in ast.walk(ast.parse(_python(cell.source))):
+        for node in ast.walk(ast.parse(without_magics(cell.source))):
             if isinstance(node, ast.keyword) and node.arg in DEPRECATED_ARGUMENTS:
                 pytest.fail(f"{name}, cell {nbgrader_id(cell)}: {node.arg}= ({DEPRECATED_ARGUMENTS[node.arg]})")
             named = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
@@ -64,7 +65,3 @@ def test_setup_cell_makes_figures_display(assignment, name):
     code = [cell for cell in kit.masters(assignment)[name].cells if cell.cell_type == "code"]
     assert "%matplotlib inline" in code[0].source, f"{name}: first code cell must run %matplotlib inline"
 
-
-def _python(source: str) -> str:
-    """Cell source without IPython magics, parseable by ast."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
