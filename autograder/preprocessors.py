@@ -16,6 +16,8 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_locked
 from traitlets import Integer, List, Unicode
 
+from autograder.sandbox import SandboxedKernelManager
+
 
 def _error(ename: str, message: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=message,
@@ -40,6 +42,12 @@ class GuardedExecute(Execute):
     _running = None
     _printed = 0
 
+    def __init__(self, *args, **kwargs):
+        # nbgrader's Execute passes its own kernel manager class as an argument, which beats
+        # the config: the sandbox is set here (its settings are SandboxedKernelManager's).
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+
     def preprocess(self, nb, resources=None, km=None):
         self._running = None
         try:
@@ -48,6 +56,9 @@ class GuardedExecute(Execute):
             self.log.error("Kernel died in cell %s; failing it and every test after it", self._running)
             self._fail_from(nb, self._running or 0)
             return nb, resources
+        finally:
+            if isinstance(self.km, SandboxedKernelManager):
+                self.km.release()
 
     def preprocess_cell(self, cell, resources, index):
         self._running, self._printed = index, 0

@@ -1,0 +1,257 @@
+"""Grading kernels confined by bubblewrap (Debian's ``bubblewrap`` package).
+
+``SandboxedKernelManager`` is the kernel manager of the kit's ``GuardedExecute`` (and so
+of every ``nbgrader autograde`` run from this course folder, and of ``grade_class``).
+The kernel it starts:
+
+* sees a read-only system (``/usr``, a few files of ``/etc``), a read-only Python
+  environment and ``helpers`` package, a private ``/tmp``, and one writable folder: the
+  notebook's own. Nothing else of the machine exists for it: not ``source/``, not the
+  other students, not any gradebook, not the grader's home;
+* runs in its own user, PID, IPC, UTS, cgroup and network namespaces: no network, no
+  view of other processes, and everything it starts dies with it (``--die-with-parent``);
+* gets only an allow-listed environment (no ``NBGRADER_DB_URL``, no tokens);
+* talks to nbclient over ZeroMQ on Unix sockets (``transport = "ipc"``) in a private
+  folder, since it has no network to listen on;
+* runs under OS-enforced limits: ``prlimit`` (address space, processes, file size, open
+  files) inside, and, where the grader may create them (root), a memory and a pids
+  cgroup around it, since the kernel does not count processes for uid 0.
+
+Where bubblewrap cannot run, starting a kernel raises ``SandboxUnavailable`` with the
+fix. ``SandboxedKernelManager.confine = False`` (``grade_class --unconfined``) runs
+kernels unconfined and logs a warning every time a kernel starts.
+"""
+
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import weakref
+from functools import cache
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Integer, List, Unicode
+
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "ssl",
+             "alternatives", "mime.types", "nsswitch.conf", "matplotlibrc")
+SANDBOX_UID = 65534  # "nobody" inside the sandbox's user namespace
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+INSTALL_HINT = ("install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu) and make sure "
+                "unprivileged user namespaces are allowed (`sysctl kernel.unprivileged_userns_clone=1`; "
+                "on Ubuntu 24.04 also `sysctl kernel.apparmor_restrict_unprivileged_userns=0`), "
+                "or grade unconfined at your own risk with `grade_class --unconfined` / "
+                "`--SandboxedKernelManager.confine=False`")
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces on this host."""
+
+
+@cache
+def host_problem() -> str | None:
+    """None when bubblewrap can confine a process here, else a sentence saying what to do."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}"
+    probe = subprocess.run([bwrap, "--unshare-all", "--die-with-parent", *_system_binds(), "true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        return f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:200]}): {INSTALL_HINT}"
+    return None
+
+
+def readonly_paths() -> list[Path]:
+    """Folders outside the system dirs that a kernel must read: Pythons, venv, the kit's packages."""
+    paths = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.exec_prefix)}
+    for package in ("helpers",):  # an editable install points outside the venv
+        spec = importlib.util.find_spec(package)
+        if spec and spec.submodule_search_locations:
+            paths.update(Path(p) for p in spec.submodule_search_locations)
+    paths = {p.resolve() for p in paths}
+    # Keep only the outermost of nested paths, and none under the system dirs.
+    kept = [p for p in paths if not any(p != q and q in p.parents for q in paths)]
+    return sorted(p for p in kept if not any(str(p).startswith(d + "/") for d in SYSTEM_DIRS))
+
+
+def bwrap_command(command: list[str], *, workdir: Path, runtime_dir: Path,
+                  env: dict[str, str], limits: dict[str, int]) -> list[str]:
+    """``command`` wrapped in bubblewrap and prlimit.
+
+    workdir: the one writable folder (the notebook's), also the working directory.
+    runtime_dir: writable folder holding the connection file and the ZeroMQ sockets.
+    env: the whole environment the command gets.
+    limits: prlimit options (``{"as": bytes, "nproc": n, "fsize": bytes, "nofile": n}``).
+    """
+    args = ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
+            "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "grader",
+            *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for path in readonly_paths():
+        args += ["--ro-bind", str(path), str(path)]
+    for path in (runtime_dir, workdir):
+        args += ["--bind", str(path), str(path)]
+    args += ["--chdir", str(workdir), "--clearenv"]
+    for key, value in sorted(env.items()):
+        args += ["--setenv", key, value]
+    prlimit = ["prlimit", *(f"--{name}={value}" for name, value in sorted(limits.items())), "--"]
+    return [*args, *prlimit, *command]
+
+
+@cache
+def _system_binds() -> tuple[str, ...]:
+    args = []
+    for directory in SYSTEM_DIRS:
+        if os.path.islink(directory):
+            args += ["--symlink", os.readlink(directory), directory]
+        elif os.path.isdir(directory):
+            args += ["--ro-bind", directory, directory]
+    for name in ETC_FILES:
+        path = Path("/etc") / name
+        if path.exists():
+            args += ["--ro-bind", str(path), str(path)]
+    return tuple(args)
+
+
+class CgroupPair:
+    """A memory and a pids cgroup (v1 or v2) for one kernel, where this user may create them."""
+
+    def __init__(self, memory_bytes: int, processes: int):
+        self.dirs: list[Path] = []
+        name = f"kit-kernel-{uuid.uuid4().hex[:12]}"
+        unified = CGROUP_ROOT / "cgroup.subtree_control"
+        settings = ({"": {"memory.max": memory_bytes, "memory.swap.max": 0, "pids.max": processes}}
+                    if unified.exists() else
+                    {"memory": {"memory.limit_in_bytes": memory_bytes},
+                     "pids": {"pids.max": processes}})
+        try:
+            for controller, values in settings.items():
+                folder = CGROUP_ROOT / controller / name if controller else CGROUP_ROOT / name
+                folder.mkdir()
+                self.dirs.append(folder)
+                for key, value in values.items():
+                    if (folder / key).exists():
+                        (folder / key).write_text(str(value))
+        except OSError:
+            self.remove()
+
+    def wrap(self, command: list[str]) -> list[str]:
+        """``command`` started inside these cgroups (a shell moves itself in, then execs)."""
+        if not self.dirs:
+            return command
+        moves = "; ".join(f"echo $$ > {folder / 'cgroup.procs'}" for folder in self.dirs)
+        return ["/bin/sh", "-c", f'{moves}; exec "$@"', "sh", *command]
+
+    def remove(self) -> None:
+        """Kill whatever is left in the cgroups and remove them."""
+        for folder in self.dirs:
+            for _ in range(50):
+                procs = (folder / "cgroup.procs")
+                pids = procs.read_text().split() if procs.exists() else []
+                for pid in pids:
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                try:
+                    folder.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        self.dirs = []
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels run confined by bubblewrap (see the module docstring)."""
+
+    confine = Bool(True, help="Run kernels in the sandbox. False runs them unconfined, "
+                              "with a warning each time.").tag(config=True)
+    memory_mb = Integer(4096, help="Memory of one kernel, all its processes together where "
+                                   "cgroups are available (else per process), in MB.").tag(config=True)
+    max_processes = Integer(512, help="Processes and threads of one kernel.").tag(config=True)
+    max_file_mb = Integer(1024, help="Largest file a kernel may write, in MB.").tag(config=True)
+    env_keep = List(Unicode(), [
+        "NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND",
+        "OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "PYTHONHASHSEED",
+        "COURSE_CELL_TIMEOUT", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+    ], help="Environment variables passed into the sandbox; nothing else is.").tag(config=True)
+
+    _runtime = None
+    _cgroups = None
+    _release = None
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.confine:
+            problem = host_problem()
+            if problem:
+                raise SandboxUnavailable(problem)
+            self.release()
+            self._runtime = Path(tempfile.mkdtemp(prefix="kit-kernel-"))
+            self._cgroups = (CgroupPair(self.memory_mb * 2**20, self.max_processes)
+                             if os.geteuid() == 0 else None)
+            # Runs when the kernel is cleaned up, when this manager is collected, or at exit:
+            # a kernel that died is never shut down, but its folder and cgroups still go.
+            self._release = weakref.finalize(self, _remove, self._runtime, self._cgroups)
+            self.transport = "ipc"
+            self.ip = str(self._runtime / "kernel")
+            self.connection_file = str(self._runtime / "connection.json")
+        else:
+            self.log.warning("GRADING UNCONFINED: student code runs as %s with full access to this "
+                             "machine (SandboxedKernelManager.confine is False)", _user())
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if self.confine:
+            env = kw.get("env") or dict(os.environ)
+            inner = {key: env[key] for key in self.env_keep if key in env}
+            inner.update(HOME="/tmp", USER="student", MPLCONFIGDIR="/tmp",
+                         PATH=f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin")
+            workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
+            os.chmod(self._runtime, 0o777)
+            memory = self.memory_mb * 2**20
+            in_cgroup = bool(self._cgroups and self._cgroups.dirs)
+            limits = {"as": 4 * memory if in_cgroup else memory, "fsize": self.max_file_mb * 2**20,
+                      "nofile": 1024, "nproc": self.max_processes}
+            kernel_cmd = bwrap_command(kernel_cmd, workdir=workdir, runtime_dir=self._runtime,
+                                       env=inner, limits=limits)
+            if in_cgroup:
+                kernel_cmd = self._cgroups.wrap(kernel_cmd)
+            # A signal to the kernel's process group would kill bwrap (and with it the
+            # kernel) instead of interrupting a cell: interrupt over the control channel.
+            self.kernel_spec.interrupt_mode = "message"
+            # The student's prints reach the notebook through ZeroMQ; what the process
+            # writes to its own stdout/stderr must not reach the grader's terminal or log.
+            kw.update(env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            self.release()
+
+    def release(self) -> None:
+        """Kill what is left of the kernel and remove its cgroups and socket folder."""
+        if self._release is not None:
+            self._release()
+        self._runtime = self._cgroups = self._release = None
+
+
+def _remove(runtime: Path, cgroups: "CgroupPair | None") -> None:
+    if cgroups:
+        cgroups.remove()
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _user() -> str:
+    try:
+        import pwd
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
