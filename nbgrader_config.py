@@ -6,13 +6,13 @@ or per machine with the environment variables named below.
 
 import os
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
     LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
 
-from autograder.preprocessors import GuardedExecute, RejectTampering
+from autograder.preprocessors import GuardedExecute, HideHiddenTests, RejectTampering
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it loads this file)
 
@@ -67,3 +67,8 @@ c.Autograde.autograde_preprocessors = [
 c.FileNameCollectorPlugin.named_regexp = (
     r".*/(?P<student_id>[^_/]+)_(?:LATE_)?(?:[0-9]+_)*(?P<file_id>[^/]+\.ipynb)$"
 )
+
+# --- Feedback shows each hidden test's message, never its source (autograder/preprocessors.py).
+# To reveal hidden tests after the deadline:
+#   nbgrader generate_feedback <assignment> --force --HideHiddenTests.enabled=False ---
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

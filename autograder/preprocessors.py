@@ -5,10 +5,13 @@
 * ``RejectTampering`` runs before execution: a test cell that comes after answer code
   which rebinds what the tests rely on, or changes how errors are reported, is replaced
   by a failing cell that says why.
+* ``HideHiddenTests`` runs when feedback is generated: students see each hidden test's
+  message, never its source.
 """
 
 import ast
 import builtins
+import re
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -193,3 +196,50 @@ def _bindings(source: str) -> dict[str, str]:
                             if isinstance(leaf, ast.Name) and isinstance(leaf.ctx, ast.Store):
                                 names[leaf.id] = "code"
     return names
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """Feedback shows what a hidden test said, never what it is.
+
+    In every autograded test cell, the region between ``### BEGIN HIDDEN TESTS`` and
+    ``### END HIDDEN TESTS`` is replaced by one comment line, and traceback entries that
+    show the test cell's own lines are dropped: the error's name and message (the
+    "expected ..., got ..." text of ``helpers.checks``) stay, and so do frames from the
+    student's own cells. Visible tests are shown as they are. To reveal hidden tests
+    (say, after the deadline): ``nbgrader generate_feedback <a> --HideHiddenTests.enabled=False``.
+    """
+
+    begin = Unicode("### BEGIN HIDDEN TESTS").tag(config=True)
+    end = Unicode("### END HIDDEN TESTS").tag(config=True)
+    placeholder = Unicode("# (hidden tests: not shown; what they found is printed below)").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not is_grade(cell) or self.begin not in cell.source:
+            return cell, resources
+        cell.source = _replace_regions(cell.source, self.begin, self.end, self.placeholder)
+        own_frame = f"Cell In[{cell.execution_count}]" if cell.execution_count else None
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                kept = [entry for entry in output.get("traceback", [])
+                        if own_frame is None or own_frame not in _ANSI.sub("", entry)]
+                message = f"{output.ename}: {output.evalue}"
+                if not kept or message not in _ANSI.sub("", kept[-1]):
+                    kept.append(message)
+                output.traceback = kept
+        return cell, resources
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _replace_regions(source: str, begin: str, end: str, placeholder: str) -> str:
+    lines, hidden = [], False
+    for line in source.splitlines():
+        if line.strip() == begin:
+            hidden = True
+            lines.append(line[:len(line) - len(line.lstrip())] + placeholder)
+        elif line.strip() == end:
+            hidden = False
+        elif not hidden:
+            lines.append(line)
+    return "\n".join(lines)

@@ -1,5 +1,6 @@
 """Every assignment through the nbgrader pipeline: no leaks, release in sync, honest grades."""
 
+import html
 import json
 import re
 
@@ -7,6 +8,7 @@ import nbformat
 import pytest
 
 from autograder import course as kit
+from autograder.nbgrader_cli import run_nbgrader
 from autograder.submissions import is_answer, nbgrader_id
 from tests.course_fixtures import (
     all_points, autograded_scores, graded_course, masters, releases, spec, submission,
@@ -110,6 +112,29 @@ def test_grading_the_same_submission_again_gives_identical_scores(graded):
     first = kit.scores(course, assignment, "solution")
     kit.autograde(course, assignment, student="solution")
     assert kit.scores(course, assignment, "solution") == first
+
+
+def test_feedback_shows_hidden_test_messages_but_never_their_source(graded):
+    assignment, course = graded
+    hidden = {name: set().union(*(significant_lines(region) for cell in master.cells
+                                  for region in HIDDEN.findall(cell.source)))
+              for name, master in masters(assignment).items()}
+
+    def leaked(student):
+        found = {}
+        for name, lines in hidden.items():
+            page = course / "feedback" / student / assignment / name.replace(".ipynb", ".html")
+            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+            found[name] = sorted(line for line in lines if line in text)
+        return found
+
+    run_nbgrader(course, "generate_feedback", assignment, "--force", "--HideHiddenTests.enabled=False")
+    assert all(leaked("blank").values()), "control: revealed feedback should show the hidden tests"
+    run_nbgrader(course, "generate_feedback", assignment, "--force")
+    for student in ("blank", "solution"):
+        assert not any(leaked(student).values()), f"{student}: hidden test source in feedback: {leaked(student)}"
+    page = course / "feedback" / "blank" / assignment / kit.notebook_names(assignment)[0].replace(".ipynb", ".html")
+    assert "AssertionError" in page.read_text() or "NotImplementedError" in page.read_text()
 
 
 def _comparable(notebook) -> str:
