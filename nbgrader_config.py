@@ -12,6 +12,7 @@ from nbgrader.preprocessors import (
     LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
 
+from autograder.grade import LMS_FILE_NAME
 from autograder.preprocessors import GuardedExecute, HideHiddenTests, RejectTampering
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it loads this file)
@@ -32,9 +33,29 @@ c.CourseDirectory.db_url = os.environ.get("NBGRADER_DB_URL", "sqlite:///gradeboo
 c.GenerateAssignment.create_assignment = True
 
 # --- Execution while grading: a cell may train small models on the reduced data, but a
-# stuck cell is interrupted after this many seconds and the rest of the notebook runs ---
-c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", 120))
+# stuck cell is interrupted after this many seconds and the rest of the notebook runs.
+# The interrupted cell says why and what to do; late output on a busy machine is waited
+# for, never turned into a lost notebook. ---
+CELL_TIMEOUT = int(os.environ.get("COURSE_CELL_TIMEOUT", 120))
+c.Execute.timeout = CELL_TIMEOUT
 c.Execute.startup_timeout = 120
+c.Execute.iopub_timeout = 60
+c.Execute.raise_on_iopub_timeout = False
+c.Execute.error_on_timeout = {
+    "ename": "CellTimeoutError",
+    "evalue": (f"this cell ran longer than the grader's limit of {CELL_TIMEOUT} s and was "
+               "interrupted; under grading, shrink epochs, runs and sweeps with "
+               "helpers.budget, e.g. EPOCHS = budget(20, grading=2)"),
+    "traceback": [f"CellTimeoutError: this cell ran longer than the grader's limit of {CELL_TIMEOUT} s"],
+}
+
+# --- Confinement: every grading kernel runs in a bubblewrap sandbox (autograder/sandbox.py):
+# read-only system and Python, one writable folder (the notebook's), no network, its own
+# processes only, and these OS-enforced limits. Where bubblewrap cannot run, grading
+# stops with the fix; --SandboxedKernelManager.confine=False grades unconfined, with a
+# warning for every kernel. ---
+c.SandboxedKernelManager.memory_mb = 4096
+c.SandboxedKernelManager.max_processes = 512
 
 # --- Only real failures cost points. nbgrader 0.9 gives zero to a test cell that wrote
 # anything to stderr; TensorFlow logs and Python warnings go there. IgnorePattern drops
@@ -63,10 +84,10 @@ c.Autograde.autograde_preprocessors = [
 ]
 
 # --- LMS downloads (nbgrader zip_collect): files named "<student>_<anything>_<notebook>.ipynb",
-# e.g. Canvas's "alice_12345_67890_mnist.ipynb"; adjust the pattern to your LMS ---
-c.FileNameCollectorPlugin.named_regexp = (
-    r".*/(?P<student_id>[^_/]+)_(?:LATE_)?(?:[0-9]+_)*(?P<file_id>[^/]+\.ipynb)$"
-)
+# e.g. Canvas's "alice_12345_67890_mnist.ipynb". Student ids must be safe folder names
+# (autograder/grade.py, STUDENT_ID); grade_class reports every file that does not match.
+# Adjust the pattern to your LMS. ---
+c.FileNameCollectorPlugin.named_regexp = LMS_FILE_NAME
 
 # --- Feedback shows each hidden test's message, never its source (autograder/preprocessors.py).
 # To reveal hidden tests after the deadline:

@@ -19,23 +19,28 @@ from pathlib import Path
 
 from nbclient import NotebookClient
 
-from autograder import course as kit
+from autograder.assignment import REPO, assignment_names, load_assignment
+from autograder.course import copy_course, db_url, submit
 from autograder.grade_class import grade_class
+from autograder.gradebook import cell_scores
+from autograder.nbgrader_cli import run_nbgrader
+from autograder.submissions import solved_assignment
 from helpers.budget import GRADING_ENV
 from helpers.data import DATA_DIR_ENV
 
 
 def time_one_submission(assignment: str) -> float:
     """Seconds to autograde one full-solution submission in a fresh course copy."""
+    facts = load_assignment(assignment)
     with tempfile.TemporaryDirectory() as scratch:
-        course = kit.copy_course(Path(scratch), [assignment])
-        kit.generate(course, assignment)
-        kit.submit(course, "benchmark", assignment, kit.solved_assignment(assignment))
+        course = copy_course(Path(scratch), [assignment])
+        run_nbgrader(course, "generate_assignment", assignment, "--force")
+        submit(course, "benchmark", assignment, solved_assignment(facts))
         start = time.perf_counter()
-        kit.autograde(course, assignment, student="benchmark")
+        run_nbgrader(course, "autograde", assignment, "--force")
         seconds = time.perf_counter() - start
-        expected = sum(kit.points(assignment).values())
-        got = sum(v for k, v in kit.scores(course, assignment, "benchmark").items() if k in kit.points(assignment))
+        expected = facts.max_points
+        got = sum(v for k, v in cell_scores(db_url(course), assignment, "benchmark").items() if k in facts.points)
         if got != expected:
             raise RuntimeError(f"the full solution scored {got} of {expected}: fix that before timing")
         return seconds
@@ -46,9 +51,9 @@ def time_normal_mode(assignment: str, data_dir: Path, cell_timeout: int = 3600) 
     os.environ[DATA_DIR_ENV] = str(data_dir.resolve())
     os.environ.pop(GRADING_ENV, None)
     start = time.perf_counter()
-    for name, master in kit.masters(assignment).items():
+    for name, master in load_assignment(assignment).masters.items():
         NotebookClient(master, timeout=cell_timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(kit.REPO / "source" / assignment)}}).execute()
+                       resources={"metadata": {"path": str(REPO / "source" / assignment)}}).execute()
         failed = [c.metadata.get("nbgrader", {}).get("grade_id") for c in master.cells
                   if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
         if failed:
@@ -58,11 +63,11 @@ def time_normal_mode(assignment: str, data_dir: Path, cell_timeout: int = 3600) 
 
 def time_class(assignment: str, size: int, workers: int) -> float:
     """Seconds for the class grading command on ``size`` full-solution submissions."""
-    solution = kit.solved_assignment(assignment)
+    solution = solved_assignment(load_assignment(assignment))
     with tempfile.TemporaryDirectory() as scratch:
-        course = kit.copy_course(Path(scratch), [assignment])
+        course = copy_course(Path(scratch), [assignment])
         for index in range(size):
-            kit.submit(course, f"student{index:03d}", assignment, solution)
+            submit(course, f"student{index:03d}", assignment, solution)
         start = time.perf_counter()
         grade_class(course, assignment, workers=workers, progress=lambda line: None)
         return time.perf_counter() - start
@@ -80,7 +85,7 @@ def main(argv=None) -> None:
     many.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args(argv)
     if args.command == "submission":
-        for assignment in args.assignments or kit.assignments():
+        for assignment in args.assignments or assignment_names():
             graded = time_one_submission(assignment)
             print(f"{assignment}: autograde one full solution: {graded:.1f} s", flush=True)
             if args.full_data:

@@ -12,34 +12,36 @@ unless a submission changed.
 import sys
 from pathlib import Path
 
-from autograder import course as kit
+from autograder.assignment import REPO, Assignment, assignment_names, load_assignment
+from autograder.course import submit
 from autograder.grade_class import grade_class
 from autograder.nbgrader_cli import run_nbgrader
+from autograder.submissions import solved_assignment
 
 
-def demo_submissions(assignment: str, repo: Path) -> dict[str, dict]:
+def demo_submissions(assignment: Assignment) -> dict[str, dict]:
     """Student id -> notebooks: full solution, blank release, first half of the parts solved."""
-    answers = list(kit.parts(assignment, repo))
+    answers = list(assignment.parts)
     unsolved = {answer: None for answer in answers[len(answers) // 2:]}
     return {
-        "demo-solution": kit.solved_assignment(assignment, repo=repo),
-        "demo-blank": kit.releases(assignment, repo),
-        "demo-partial": kit.solved_assignment(assignment, unsolved, repo=repo),
+        "demo-solution": solved_assignment(assignment),
+        "demo-blank": assignment.releases,
+        "demo-partial": solved_assignment(assignment, unsolved),
     }
 
 
-def main(assignments: list[str], repo: Path = kit.REPO, workers: int = 2) -> int:
+def main(assignments: list[str], repo: Path = REPO, workers: int = 2) -> int:
     """Demo-grade the named assignments (all of them when none is named)."""
     table = []
-    for assignment in assignments or kit.assignments(repo):
-        students = demo_submissions(assignment, repo)
+    for name in assignments or assignment_names(repo):
+        assignment = load_assignment(name, repo)
+        students = demo_submissions(assignment)
         for student, notebooks in students.items():
-            kit.submit(repo, student, assignment, notebooks)
-        rows = grade_class(repo, assignment, workers=workers, students=list(students))
-        maximum = sum(kit.points(assignment, repo).values())
+            submit(repo, student, name, notebooks)
+        rows = grade_class(repo, name, workers=workers, students=list(students))
         for row in rows:
-            score = sum(row["scores"].get(test, 0.0) for test in kit.points(assignment, repo))
-            table.append((assignment, row["student"], row["status"], f"{score:g} / {maximum:g}"))
+            score = sum(row["scores"].get(test, 0.0) for test in assignment.points)
+            table.append((name, row["student"], row["status"], f"{score:g} / {assignment.max_points:g}"))
     run_nbgrader(repo, "export", "--to=grades.csv")
     header = ("assignment", "student", "status", "autograded")
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *table)]

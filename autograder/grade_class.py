@@ -1,165 +1,193 @@
 """Grade a whole class for one assignment: ``python -m autograder.grade_class mnist``.
 
-Built on nbgrader's own apps. Every submission is autograded by ``nbgrader autograde`` in
-a private copy of the course (see isolation.py), by up to ``--workers`` processes at once.
-Only this process writes the course gradebook, one finished student at a time (see
-merge.py): that is how parallel workers never contend for the SQLite file or lose a write.
-After each student, the state file ``reports/<assignment>/state.json`` is rewritten
-atomically, so an interrupted run (Ctrl-C) resumes where it stopped and never grades a
-student twice. At the end: feedback HTML (``nbgrader generate_feedback``), grades CSV
-(``nbgrader export``) and the class report (report.html, results.csv, charts).
+The coordinator. Each student's submission is read as data and graded by ``grade.grade``
+(the unit of work: a private course copy, ``nbgrader autograde`` with its kernel in the
+sandbox), up to ``--workers`` at once. Results come back as data and this process alone
+writes them into the course: the gradebook (see merge.py), ``autograded/`` and the state
+file ``reports/<assignment>/state.json``, rewritten atomically after each student, so an
+interrupted run (Ctrl-C) resumes where it stopped and never grades a student twice. At
+the end: feedback HTML (``nbgrader generate_feedback``; hidden tests are never shown),
+grades CSV (``nbgrader export``) and the class report.
 """
 
 import argparse
 import hashlib
 import json
+import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder import course as kit
-from autograder import isolation
+from autograder import status as st
+from autograder.assignment import Assignment, load_assignment
+from autograder.course import copy_course, course_db_url
+from autograder.grade import (
+    LMS_FILE_NAME, Job, Limits, Result, grade, read_submission, stop, student_id_problem,
+)
 from autograder.gradebook import cell_scores
-from autograder.merge import merge_submission, record_failure
+from autograder.merge import merge_grades, record_failure
 from autograder.nbgrader_cli import run_nbgrader
-from autograder.outcome import GRADED, Outcome, check_submission, classify, extra_files
-from autograder.parts import points_per_test
 from autograder.report import write_report
 
 
-def grade_class(course: Path, assignment: str, *, students: list[str] | None = None,
+def grade_class(course: Path, assignment_name: str, *, students: list[str] | None = None,
                 workers: int = 1, regrade: str = "changed", lms: Path | None = None,
-                time_limit_s: float = 900, memory_cap_mb: float = 4096, progress=print) -> list[dict]:
-    """Autograde, give feedback and report on ``assignment`` for the class in ``course``.
+                limits: Limits | None = None, progress=print) -> list[dict]:
+    """Autograde, give feedback and report on ``assignment_name`` for the class in ``course``.
 
     regrade: "changed" grades students not graded yet or whose files changed; "failed"
         also those whose last outcome was not "graded"; "all" grades everyone again.
     Returns one row per student: student, status, reason, scores (test id -> points).
+    Raises KeyboardInterrupt after saving what was graded when interrupted (SIGINT, SIGTERM).
     """
-    course = course.resolve()
-    reports = course / "reports" / assignment
+    course, limits = course.resolve(), limits or Limits()
+    reports = course / "reports" / assignment_name
     reports.mkdir(parents=True, exist_ok=True)
-    if lms:
-        collect_from_lms(course, assignment, lms)
-    run_nbgrader(course, "generate_assignment", assignment, "--force")
-    expected = kit.notebook_names(assignment, course)
     state = _load_state(reports)
-    everyone = _submitters(course, assignment)
+    if lms:
+        for name, reason in collect_from_lms(course, assignment_name, lms).items():
+            state[name] = {"status": st.REFUSED, "reason": reason, "fingerprint": None}
+    run_nbgrader(course, "generate_assignment", assignment_name, "--force")
+    assignment = load_assignment(assignment_name, course)
+    everyone = _submitters(course, assignment_name)
     if students:
         unknown = sorted(set(students) - set(everyone))
         if unknown:
-            raise SystemExit(f"no submissions of {assignment} for: {', '.join(unknown)}")
-    chosen = [s for s in (students or everyone) if _needs_grading(state.get(s), _fingerprint(course, assignment, s), regrade)]
-    progress(f"{assignment}: {len(everyone)} submissions, {len(chosen)} to grade with {workers} worker(s)")
-    with tempfile.TemporaryDirectory(prefix=f"kit-grade-{assignment}-") as scratch:
+            raise SystemExit(f"no submissions of {assignment_name} for: {', '.join(unknown)}")
+    submissions = {s: read_submission(course / "submitted" / s / assignment_name) for s in students or everyone}
+    chosen = [s for s, (files, _) in submissions.items()
+              if _needs_grading(state.get(s), _fingerprint(files), regrade)]
+    progress(f"{assignment_name}: {len(everyone)} submissions, {len(chosen)} to grade with {workers} worker(s)")
+    with tempfile.TemporaryDirectory(prefix=f"kit-grade-{assignment_name}-") as scratch:
         scratch = Path(scratch)
-        template = kit.copy_course(scratch / "template", [assignment], repo=course)
-        run_nbgrader(template, "generate_assignment", assignment, "--force", private=True)
-        _grade(course, assignment, chosen, expected, template, scratch, state, reports,
-               workers, time_limit_s, memory_cap_mb, progress)
-    run_nbgrader(course, "generate_feedback", assignment, "--force", check=False)
+        template = copy_course(scratch / "template", [assignment_name], repo=course)
+        run_nbgrader(template, "generate_assignment", assignment_name, "--force", private=True)
+        jobs = [Job(assignment, s, template, *submissions[s], limits=limits) for s in chosen]
+        _grade(course, assignment, jobs, scratch, state, reports, workers, progress)
+    run_nbgrader(course, "generate_feedback", assignment_name, "--force", check=False)
     run_nbgrader(course, "export", f"--to={reports / 'nbgrader_grades.csv'}")
     rows = [{"student": s, "status": state[s]["status"], "reason": state[s]["reason"],
-             "scores": cell_scores(kit.course_db_url(course), assignment, s)} for s in sorted(state)]
-    page = write_report(rows, kit.points(assignment, course), reports, f"{assignment} class report")
+             "scores": {} if state[s]["status"] == st.REFUSED
+             else cell_scores(course_db_url(course), assignment_name, s)} for s in sorted(state)]
+    page = write_report(rows, assignment.points, reports, f"{assignment_name} class report")
     progress(f"report: {page}")
     return rows
 
 
-def collect_from_lms(course: Path, assignment: str, download: Path) -> None:
-    """Unpack an LMS download (a zip or a folder of per-student files) into submitted/."""
+def collect_from_lms(course: Path, assignment: str, download: Path) -> dict[str, str]:
+    """Unpack an LMS download (a zip or a folder of per-student files) into submitted/.
+
+    Returns the files refused, by file name, with the reason: a student id that is not a
+    safe folder name (``..``, a path separator, glob characters, a leading ``-``) is never
+    written anywhere.
+    """
     archive = course / "downloaded" / assignment / "archive"
-    archive.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(course / "downloaded" / assignment, ignore_errors=True)
+    archive.mkdir(parents=True)
     if download.is_dir():
-        shutil.copytree(download, archive, dirs_exist_ok=True)
+        shutil.copytree(download, archive, dirs_exist_ok=True, symlinks=True)
     else:
         shutil.copy(download, archive)
     run_nbgrader(course, "zip_collect", assignment, "--force")
+    refused = {}
+    for path in sorted((course / "downloaded" / assignment / "extracted").rglob("*")):
+        if path.is_file() and not re.match(LMS_FILE_NAME, str(path)):
+            student = path.name.split("_")[0]
+            refused[f"file {path.name!r}"] = (
+                (student_id_problem(student) or "the file name does not name a student")
+                + "; not collected (LMS file names: <student>_<anything>_<notebook>.ipynb)")
+    return refused
 
 
-def _grade(course, assignment, chosen, expected, template, scratch, state, reports, workers,
-           time_limit_s, memory_cap_mb, progress):
-    start, done = time.monotonic(), 0
-    points = kit.points(assignment, course)
-    maximum = sum(points.values())
-    tests = {name: list(points_per_test(master)) for name, master in kit.masters(assignment, course).items()}
-    running: dict = {}
+def _grade(course: Path, assignment: Assignment, jobs: list[Job], scratch: Path, state: dict,
+           reports: Path, workers: int, progress) -> None:
+    start, done, running = time.monotonic(), 0, {}
+    stopping = threading.Event()
 
-    def record(student: str, outcome: Outcome) -> None:
-        nonlocal done
-        extras = extra_files(course / "submitted" / student / assignment, expected)
-        if extras:
-            outcome.reason = "; ".join(filter(None, [outcome.reason, f"extra files ignored: {', '.join(extras)}"]))
-        state[student] = {"status": outcome.status, "reason": outcome.reason,
-                          "fingerprint": _fingerprint(course, assignment, student)}
-        _save_state(reports, state)
-        done += 1
-        score = sum(v for k, v in cell_scores(kit.course_db_url(course), assignment, student).items()
-                    if k in points)
-        others = ", ".join(sorted(running)) or "-"
-        progress(f"[{done:>3}/{len(chosen)}] {_clock(time.monotonic() - start)} {student:<20} "
-                 f"{outcome.status:<17} {score:g}/{maximum:g}  (grading: {others})")
+    def on_signal(number, frame):
+        stopping.set()
+        for process in list(running.values()):
+            stop(process)
 
-    def work(student: str):
-        folder = isolation.prepare(template, course, assignment, student, scratch / "students" / student)
-        return student, isolation.autograde(folder, assignment, student, time_limit_s=time_limit_s,
-                                            memory_cap_mb=memory_cap_mb, running=running)
-
-    to_run = []
-    for student in chosen:
-        problem = check_submission(course / "submitted" / student / assignment, expected)
-        if problem:
-            record_failure(kit.course_db_url(course), assignment, student)
-            record(student, problem)
-        else:
-            to_run.append(student)
-    pool = ThreadPoolExecutor(max_workers=workers)
+    previous = _install(on_signal)
+    pool, futures = ThreadPoolExecutor(max_workers=workers), []
     try:
-        futures = [pool.submit(work, student) for student in to_run]
+        futures = [pool.submit(grade, job, scratch, running) for job in jobs]
         for future in as_completed(futures):
-            student, run = future.result()
-            graded = run.folder / "autograded" / student / assignment
-            outcome = classify(run, course / "submitted" / student / assignment, graded, tests)
-            if merge_submission(run.db_url, kit.course_db_url(course), assignment, student):
-                destination = course / "autograded" / student / assignment
-                shutil.rmtree(destination, ignore_errors=True)
-                if graded.is_dir():
-                    shutil.copytree(graded, destination)
-            else:
-                record_failure(kit.course_db_url(course), assignment, student)
-            record(student, outcome)
-            shutil.rmtree(run.folder, ignore_errors=True)
-    except KeyboardInterrupt:
+            if stopping.is_set():
+                break
+            result = future.result()
+            save_result(course, assignment, result, state, reports)
+            done += 1
+            score = sum(v for k, v in cell_scores(course_db_url(course), assignment.name,
+                                                  result.student).items() if k in assignment.points)
+            others = ", ".join(sorted(running)) or "-"
+            progress(f"[{done:>3}/{len(jobs)}] {_clock(time.monotonic() - start)} {result.student:<20} "
+                     f"{result.status:<17} {score:g}/{assignment.max_points:g}  (grading: {others})")
+    finally:
         for future in futures:
             future.cancel()
-        for process in list(running.values()):
-            isolation.stop(process)
+        if stopping.is_set():
+            on_signal(None, None)
         pool.shutdown(wait=True)
-        progress(f"interrupted: {done} of {len(chosen)} graded and saved; run the same command to resume")
-        raise
-    pool.shutdown(wait=True)
+        _restore(previous)
+    if stopping.is_set():
+        progress(f"interrupted: {done} of {len(jobs)} graded and saved; run the same command to resume")
+        raise KeyboardInterrupt
+
+
+def save_result(course: Path, assignment: Assignment, result: Result, state: dict, reports: Path) -> None:
+    """Write one student's result into the course: gradebook, autograded notebooks, log, state."""
+    db = course_db_url(course)
+    destination = course / "autograded" / result.student / assignment.name
+    shutil.rmtree(destination, ignore_errors=True)
+    if result.grades is not None:
+        merge_grades(db, assignment.name, result.student, result.grades)
+        destination.mkdir(parents=True)
+        for name, text in result.notebooks.items():
+            (destination / name).write_text(text)
+    else:
+        record_failure(db, assignment.name, result.student)
+    logs = reports / "logs"
+    logs.mkdir(exist_ok=True)
+    (logs / f"{result.student}.log").write_text(result.log)
+    files, _ = read_submission(course / "submitted" / result.student / assignment.name)
+    state[result.student] = {"status": result.status, "reason": result.reason,
+                             "fingerprint": _fingerprint(files)}
+    _save_state(reports, state)
+
+
+def _install(handler):
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return {number: signal.signal(number, handler) for number in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _restore(previous) -> None:
+    for number, handler in (previous or {}).items():
+        signal.signal(number, handler)
 
 
 def _submitters(course: Path, assignment: str) -> list[str]:
     return sorted(path.parent.name for path in (course / "submitted").glob(f"*/{assignment}") if path.is_dir())
 
 
-def _fingerprint(course: Path, assignment: str, student: str) -> str:
+def _fingerprint(files: dict[str, bytes]) -> str:
     digest = hashlib.sha256()
-    folder = course / "submitted" / student / assignment
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name])
     return digest.hexdigest()
 
 
 def _needs_grading(previous: dict | None, fingerprint: str, regrade: str) -> bool:
     if regrade == "all" or previous is None or previous["fingerprint"] != fingerprint:
         return True
-    return regrade == "failed" and previous["status"] != GRADED
+    return regrade == "failed" and previous["status"] != st.GRADED
 
 
 def _load_state(reports: Path) -> dict:
@@ -188,12 +216,16 @@ def main(argv=None) -> int:
                              "not graded cleanly last time; all: everyone")
     parser.add_argument("--lms", type=Path, help="an LMS download (zip or folder) to collect first")
     parser.add_argument("--time-limit", type=float, default=900, help="seconds per submission (default 900)")
-    parser.add_argument("--memory-cap", type=float, default=4096, help="MB per kernel (default 4096)")
+    parser.add_argument("--memory-cap", type=int, default=4096, help="MB per kernel (default 4096)")
+    parser.add_argument("--unconfined", action="store_true",
+                        help="run student code without the sandbox (not recommended: it warns on every kernel)")
     args = parser.parse_args(argv)
+    if args.unconfined:
+        print("WARNING: grading unconfined: student code runs with your account's full access", file=sys.stderr)
+    limits = Limits(time_s=args.time_limit, memory_mb=args.memory_cap, confine=not args.unconfined)
     try:
         grade_class(args.course, args.assignment, students=args.students, workers=args.workers,
-                    regrade=args.regrade, lms=args.lms, time_limit_s=args.time_limit,
-                    memory_cap_mb=args.memory_cap)
+                    regrade=args.regrade, lms=args.lms, limits=limits)
     except KeyboardInterrupt:
         return 130
     return 0

@@ -1,41 +1,57 @@
-"""Copy one student's autograde results from a worker's gradebook into the course's.
+"""Autograde results as data: read out of a worker's gradebook, written into the course's.
 
-Only the coordinating process calls this, one student at a time, so the course
-gradebook has a single writer however many workers grade in parallel. What is copied is
-exactly what nbgrader's SaveAutoGrades writes: the submission (with its timestamp), each
-cell's auto score and whether it needs manual grading, and the auto comments. Manual
-scores already in the course gradebook are kept.
+A worker's private gradebook is read into ``AutoGrades`` (plain data, which can travel
+between processes or machines); only the coordinating process writes the course
+gradebook, one student at a time, so it has a single writer however many workers grade
+in parallel. What is written is exactly what nbgrader's SaveAutoGrades writes: the
+submission (with its timestamp), each cell's auto score and whether it needs manual
+grading, and the auto comments. Manual scores already in the course gradebook are kept.
 """
 
 import warnings
-
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
 
-def merge_submission(worker_db: str, course_db: str, assignment: str, student: str) -> bool:
-    """Copy the student's submission from ``worker_db``; False if the worker recorded none."""
+@dataclass
+class AutoGrades:
+    """timestamp: of the submission; scores: (notebook, cell) -> auto score or None;
+    comments: (notebook, cell) -> auto comment or None."""
+
+    timestamp: datetime | None
+    scores: dict[tuple[str, str], float | None]
+    comments: dict[tuple[str, str], str | None]
+
+
+def read_grades(worker_db: str, assignment: str, student: str) -> AutoGrades | None:
+    """The student's autograde results in ``worker_db``; None if it recorded no submission."""
     with Gradebook(worker_db) as worker:
         try:
             submission = worker.find_submission(assignment, student)
         except MissingEntry:
-            return False
-        timestamp = submission.timestamp
-        grades = [(nb.name, g.name, g.auto_score) for nb in submission.notebooks for g in nb.grades]
-        comments = [(nb.name, c.name, c.auto_comment) for nb in submission.notebooks for c in nb.comments]
+            return None
+        return AutoGrades(
+            submission.timestamp,
+            {(nb.name, g.name): g.auto_score for nb in submission.notebooks for g in nb.grades},
+            {(nb.name, c.name): c.auto_comment for nb in submission.notebooks for c in nb.comments})
+
+
+def merge_grades(course_db: str, assignment: str, student: str, grades: AutoGrades) -> None:
+    """Write one student's autograde results into the course gradebook."""
     with _writing(course_db) as course:
         course.update_or_create_student(student)
-        course.update_or_create_submission(assignment, student, timestamp=timestamp)
-        for notebook, cell, auto_score in grades:
+        course.update_or_create_submission(assignment, student, timestamp=grades.timestamp)
+        for (notebook, cell), auto_score in grades.scores.items():
             grade = course.find_grade(cell, notebook, assignment, student)
             grade.auto_score = auto_score
             grade.needs_manual_grade = grade.manual_score is not None or auto_score is None
-        for notebook, cell, auto_comment in comments:
+        for (notebook, cell), auto_comment in grades.comments.items():
             course.find_comment(cell, notebook, assignment, student).auto_comment = auto_comment
         course.db.commit()
-    return True
 
 
 def record_failure(course_db: str, assignment: str, student: str) -> None:

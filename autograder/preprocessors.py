@@ -20,6 +20,7 @@ from nbgrader.utils import is_grade, is_locked
 from traitlets import Integer, List, Unicode
 
 from autograder.sandbox import SandboxedKernelManager
+from autograder.status import DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_GRADED_PREFIX, NOT_RUN_ERROR
 
 
 def _error(ename: str, message: str) -> NotebookNode:
@@ -44,6 +45,7 @@ class GuardedExecute(Execute):
 
     _running = None
     _printed = 0
+    _sandbox = None  # the kernel manager; nbclient forgets it when it cleans up
 
     def __init__(self, *args, **kwargs):
         # nbgrader's Execute passes its own kernel manager class as an argument, which beats
@@ -57,11 +59,22 @@ class GuardedExecute(Execute):
             return super().preprocess(nb, resources, km=km)
         except DeadKernelError:
             self.log.error("Kernel died in cell %s; failing it and every test after it", self._running)
-            self._fail_from(nb, self._running or 0)
+            why = "the kernel died while running this cell"
+            if self._sandbox is not None and self._sandbox.memory_exceeded():
+                why = (f"{MEMORY_LIMIT_MESSAGE} ({self._sandbox.memory_mb} MB) while running this "
+                       "cell: use smaller arrays or batches")
+            self._fail_from(nb, self._running or 0, why)
             return nb, resources
         finally:
-            if isinstance(self.km, SandboxedKernelManager):
-                self.km.release()
+            if self._sandbox is not None:
+                self._sandbox.release()
+                self._sandbox = None
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if isinstance(km, SandboxedKernelManager):
+            self._sandbox = km
+        return km
 
     def preprocess_cell(self, cell, resources, index):
         self._running, self._printed = index, 0
@@ -80,14 +93,14 @@ class GuardedExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
     @staticmethod
-    def _fail_from(nb, start: int) -> None:
+    def _fail_from(nb, start: int, why: str) -> None:
         for index, cell in enumerate(nb.cells[start:], start):
             if cell.cell_type != "code":
                 continue
             if index == start:
-                cell.outputs.append(_error("DeadKernelError", "the kernel died while running this cell"))
+                cell.outputs.append(_error(DEAD_KERNEL_ERROR, why))
             elif is_grade(cell):
-                cell.outputs = [_error("NotRun", "not run: the kernel died in an earlier cell")]
+                cell.outputs = [_error(NOT_RUN_ERROR, "not run: the kernel died in an earlier cell")]
 
 
 class RejectTampering(NbGraderPreprocessor):
@@ -124,7 +137,7 @@ class RejectTampering(NbGraderPreprocessor):
             elif is_locked(cell) and not is_grade(cell):
                 protected.update(_bindings(cell.source))
             elif is_grade(cell) and reason:
-                cell.source = (f"raise AssertionError({('Not graded: ' + reason)!r} "
+                cell.source = (f"raise AssertionError({(NOT_GRADED_PREFIX + ' ' + reason)!r} "
                                "' (answer code must not change what the tests use)')")
         return nb, resources
 

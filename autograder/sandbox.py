@@ -141,6 +141,18 @@ class CgroupPair:
         except OSError:
             self.remove()
 
+    def memory_exceeded(self) -> bool:
+        """True once the kernel was killed for going over the memory limit."""
+        for folder in self.dirs:
+            for name in ("memory.oom_control", "memory.events"):  # cgroup v1, v2
+                path = folder / name
+                if path.exists():
+                    for line in path.read_text().splitlines():
+                        key, _, value = line.partition(" ")
+                        if key == "oom_kill" and int(value or 0) > 0:
+                            return True
+        return False
+
     def wrap(self, command: list[str]) -> list[str]:
         """``command`` started inside these cgroups (a shell moves itself in, then execs)."""
         if not self.dirs:
@@ -235,6 +247,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             self.release()
+
+    def memory_exceeded(self) -> bool:
+        """True when the kernel was killed for going over ``memory_mb`` (where a cgroup measures it)."""
+        return bool(self._cgroups and self._cgroups.memory_exceeded())
 
     def release(self) -> None:
         """Kill what is left of the kernel and remove its cgroups and socket folder."""

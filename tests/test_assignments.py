@@ -7,14 +7,12 @@ import re
 import nbformat
 import pytest
 
-from autograder import course as kit
+from autograder.course import copy_course
 from autograder.nbgrader_cli import run_nbgrader
 from autograder.submissions import is_answer, nbgrader_id
 from tests.course_fixtures import (
-    all_points, autograded_scores, graded_course, masters, releases, spec, submission,
+    ASSIGNMENTS, autograde_again, autograded_scores, facts, graded_course, scores, spec, submission,
 )
-
-ASSIGNMENTS = kit.assignments()
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 VOLATILE_METADATA = {"checksum"}  # nbgrader hashes; they follow the sources compared here
@@ -28,8 +26,8 @@ def significant_lines(text: str) -> set[str]:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_leaks_no_solution_or_hidden_test(assignment):
-    for name, master in masters(assignment).items():
-        release = releases(assignment)[name]
+    for name, master in facts(assignment).masters.items():
+        release = facts(assignment).releases[name]
         release_text = "\n".join(cell.source for cell in release.cells)
         assert "BEGIN SOLUTION" not in release_text and "BEGIN HIDDEN TESTS" not in release_text
         public = significant_lines("\n".join(SOLUTION.sub("", HIDDEN.sub("", cell.source))
@@ -48,11 +46,11 @@ def test_release_leaks_no_solution_or_hidden_test(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_is_in_sync_with_source(assignment, tmp_path):
-    course = kit.copy_course(tmp_path, [assignment])
-    for name in kit.notebook_names(assignment):
+    course = copy_course(tmp_path, [assignment])
+    for name in facts(assignment).notebooks:
         (course / "release" / assignment / name).unlink()
-    kit.generate(course, assignment)
-    for name, committed in releases(assignment).items():
+    run_nbgrader(course, "generate_assignment", assignment, "--force")
+    for name, committed in facts(assignment).releases.items():
         fresh = nbformat.read(course / "release" / assignment / name, as_version=4)
         assert _comparable(fresh) == _comparable(committed), (
             f"release/{assignment}/{name} is out of date: run "
@@ -61,7 +59,7 @@ def test_release_is_in_sync_with_source(assignment, tmp_path):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_masters_are_committed_without_outputs(assignment):
-    for name, master in {**masters(assignment), **releases(assignment)}.items():
+    for name, master in {**facts(assignment).masters, **facts(assignment).releases}.items():
         executed = [nbgrader_id(c) or i for i, c in enumerate(master.cells)
                     if c.cell_type == "code" and (c.outputs or c.execution_count)]
         assert not executed, f"{assignment}/{name}: clear the outputs of cells {executed}"
@@ -74,7 +72,7 @@ def graded(request, tmp_path_factory):
     answers = spec(assignment)
     students = {
         "solution": submission(assignment),
-        "blank": releases(assignment),
+        "blank": facts(assignment).releases,
         "alternative": submission(assignment, answers.ALTERNATIVE),
         "noisy": submission(assignment, answers.NOISY),
     }
@@ -84,14 +82,14 @@ def graded(request, tmp_path_factory):
 
 def test_full_solution_earns_every_autograded_point(graded):
     assignment, course = graded
-    assert autograded_scores(course, assignment, "solution") == all_points(assignment)
+    assert autograded_scores(course, assignment, "solution") == facts(assignment).points
 
 
 def test_blank_release_earns_nothing_and_runs_to_the_end(graded):
     assignment, course = graded
     scores = autograded_scores(course, assignment, "blank")
-    assert scores == {key: 0.0 for key in all_points(assignment)}
-    for name in kit.notebook_names(assignment):
+    assert scores == {key: 0.0 for key in facts(assignment).points}
+    for name in facts(assignment).notebooks:
         notebook = nbformat.read(course / "autograded" / "blank" / assignment / name, as_version=4)
         last_code = [c for c in notebook.cells if c.cell_type == "code"][-1]
         assert last_code.execution_count, f"{name}: the kernel stopped before the last cell"
@@ -99,26 +97,26 @@ def test_blank_release_earns_nothing_and_runs_to_the_end(graded):
 
 def test_alternative_correct_answers_earn_full_points(graded):
     assignment, course = graded
-    assert autograded_scores(course, assignment, "alternative") == all_points(assignment)
+    assert autograded_scores(course, assignment, "alternative") == facts(assignment).points
 
 
 def test_warnings_and_stderr_cost_nothing(graded):
     assignment, course = graded
-    assert autograded_scores(course, assignment, "noisy") == all_points(assignment)
+    assert autograded_scores(course, assignment, "noisy") == facts(assignment).points
 
 
 def test_grading_the_same_submission_again_gives_identical_scores(graded):
     assignment, course = graded
-    first = kit.scores(course, assignment, "solution")
-    kit.autograde(course, assignment, student="solution")
-    assert kit.scores(course, assignment, "solution") == first
+    first = {student: scores(course, assignment, student) for student in ("solution", "blank")}
+    autograde_again(course, assignment)
+    assert {student: scores(course, assignment, student) for student in first} == first
 
 
 def test_feedback_shows_hidden_test_messages_but_never_their_source(graded):
     assignment, course = graded
     hidden = {name: set().union(*(significant_lines(region) for cell in master.cells
                                   for region in HIDDEN.findall(cell.source)))
-              for name, master in masters(assignment).items()}
+              for name, master in facts(assignment).masters.items()}
 
     def leaked(student):
         found = {}
@@ -133,7 +131,7 @@ def test_feedback_shows_hidden_test_messages_but_never_their_source(graded):
     run_nbgrader(course, "generate_feedback", assignment, "--force")
     for student in ("blank", "solution"):
         assert not any(leaked(student).values()), f"{student}: hidden test source in feedback: {leaked(student)}"
-    page = course / "feedback" / "blank" / assignment / kit.notebook_names(assignment)[0].replace(".ipynb", ".html")
+    page = course / "feedback" / "blank" / assignment / facts(assignment).notebooks[0].replace(".ipynb", ".html")
     assert "AssertionError" in page.read_text() or "NotImplementedError" in page.read_text()
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import course as kit
+from autograder.course import copy_course
+from autograder.grade import Limits
 from autograder.grade_class import grade_class
 from autograder.nbgrader_cli import nbgrader_env, run_nbgrader
 from nbformat.v4 import new_code_cell
@@ -152,9 +153,10 @@ def submit_class(course, students: dict) -> None:
 
 def graded_class(course, tmp_path, workers, students=None) -> tuple[Path, dict]:
     """A fresh copy of ``course`` with the class submitted and graded; returns it and its rows."""
-    copy = kit.copy_course(tmp_path / f"course-{workers}", [ASSIGNMENT], repo=course)
+    copy = copy_course(tmp_path / f"course-{workers}", [ASSIGNMENT], repo=course)
     submit_class(copy, students or class_submissions(course))
-    rows = grade_class(copy, ASSIGNMENT, workers=workers, memory_cap_mb=1000, progress=lambda line: None)
+    rows = grade_class(copy, ASSIGNMENT, workers=workers, limits=Limits(memory_mb=1000),
+                       progress=lambda line: None)
     return copy, {row["student"]: (row["status"], row["scores"]) for row in rows}
 
 
@@ -220,7 +222,7 @@ def test_one_worker_and_two_workers_agree(course, tmp_path, two_workers, monkeyp
 
 @pytest.mark.slow
 def test_an_interrupted_run_resumes_to_the_same_grades(course, tmp_path, two_workers, monkeypatch_module):
-    copy = kit.copy_course(tmp_path / "interrupted", [ASSIGNMENT], repo=course)
+    copy = copy_course(tmp_path / "interrupted", [ASSIGNMENT], repo=course)
     submit_class(copy, class_submissions(course))
     command = [sys.executable, "-m", "autograder.grade_class", ASSIGNMENT, "--workers", "2",
                "--memory-cap", "1000"]
@@ -247,7 +249,7 @@ def test_an_lms_zip_is_collected_and_graded(course, tmp_path, monkeypatch_module
     import zipfile
 
     master, release = notebooks(course)
-    copy = kit.copy_course(tmp_path / "lms", [ASSIGNMENT], repo=course)
+    copy = copy_course(tmp_path / "lms", [ASSIGNMENT], repo=course)
     download = tmp_path / "download.zip"
     with zipfile.ZipFile(download, "w") as archive:
         archive.writestr("alice_1234_5678_ps1.ipynb", nbformat.writes(solved(master, release)))

@@ -16,9 +16,8 @@ compared. The class grading command grades them, two at a time.
 
 import pytest
 
-from autograder import course as kit
 from autograder.parts import autograded_parts, points_per_test
-from tests.course_fixtures import autograded_scores, graded_course, spec, submission
+from tests.course_fixtures import ASSIGNMENTS, autograded_scores, facts, graded_course, spec, submission
 
 pytestmark = pytest.mark.slow
 WORKERS = 2
@@ -28,7 +27,7 @@ def mutants(assignment: str) -> dict[str, tuple[str, dict, set[str], str]]:
     """Student id -> (notebook, overrides, test ids expected to fail, what was changed)."""
     wrong = spec(assignment).WRONG
     cases = {}
-    for notebook, master in kit.masters(assignment).items():
+    for notebook, master in facts(assignment).masters.items():
         parts = autograded_parts(master)
         for answer, tests in parts.items():
             cases[f"blank-{answer}"] = (notebook, {answer: None}, set(tests), f"{answer} left blank")
@@ -51,13 +50,13 @@ def mutants(assignment: str) -> dict[str, tuple[str, dict, set[str], str]]:
     return cases
 
 
-@pytest.mark.parametrize("assignment", kit.assignments())
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_each_mutant_loses_exactly_its_parts_points(assignment, tmp_path):
     cases = mutants(assignment)
     students = {student: {notebook: submission(assignment, overrides)[notebook]}
                 for student, (notebook, overrides, _, _) in cases.items()}
     course = graded_course(tmp_path, assignment, students, workers=WORKERS)
-    masters = kit.masters(assignment)
+    masters = facts(assignment).masters
     wrong = []
     for student, (notebook, _, failing, described) in cases.items():
         points = points_per_test(masters[notebook])

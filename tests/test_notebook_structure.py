@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from autograder import course as kit
+from tests.course_fixtures import ASSIGNMENTS, facts
 from autograder.preprocessors import without_magics
 from autograder.submissions import is_answer, nbgrader_id
 
@@ -13,7 +13,7 @@ HEADING = re.compile(r"^(#{2,4})\s.*\((\d+(?:\.\d+)?) points?\)", re.M)
 DEPRECATED_ARGUMENTS = {"input_shape": "use keras.Input(shape)", "input_dim": "use keras.Input(shape)",
                         "lr": "use learning_rate="}
 DEPRECATED_NAMES = {"ImageDataGenerator": "use Keras 3 preprocessing layers"}
-NOTEBOOKS = [(a, name) for a in kit.assignments() for name in kit.notebook_names(a)]
+NOTEBOOKS = [(a, name) for a in ASSIGNMENTS for name in facts(a).notebooks]
 
 
 def graded_points(cell) -> float:
@@ -23,7 +23,7 @@ def graded_points(cell) -> float:
 
 @pytest.mark.parametrize("assignment, name", NOTEBOOKS)
 def test_heading_points_add_up_to_the_cells_below_them(assignment, name):
-    cells = kit.masters(assignment)[name].cells
+    cells = facts(assignment).masters[name].cells
     headings = []  # (cell index, level, points)
     for index, cell in enumerate(cells):
         if cell.cell_type == "markdown" and not is_answer(cell):
@@ -40,7 +40,7 @@ def test_heading_points_add_up_to_the_cells_below_them(assignment, name):
 
 @pytest.mark.parametrize("assignment, name", NOTEBOOKS)
 def test_every_assert_in_a_test_cell_has_a_message(assignment, name):
-    for cell in kit.masters(assignment)[name].cells:
+    for cell in facts(assignment).masters[name].cells:
         if cell.cell_type == "code" and graded_points(cell) and not is_answer(cell):
             bare = [node.lineno for node in ast.walk(ast.parse(without_magics(cell.source)))
                     if isinstance(node, ast.Assert) and node.msg is None]
@@ -49,7 +49,7 @@ def test_every_assert_in_a_test_cell_has_a_message(assignment, name):
 
 @pytest.mark.parametrize("assignment, name", NOTEBOOKS)
 def test_code_uses_current_keras_idioms(assignment, name):
-    for cell in kit.masters(assignment)[name].cells:
+    for cell in facts(assignment).masters[name].cells:
         if cell.cell_type != "code":
             continue
         for node in ast.walk(ast.parse(without_magics(cell.source))):
@@ -62,6 +62,6 @@ def test_code_uses_current_keras_idioms(assignment, name):
 
 @pytest.mark.parametrize("assignment, name", NOTEBOOKS)
 def test_setup_cell_makes_figures_display(assignment, name):
-    code = [cell for cell in kit.masters(assignment)[name].cells if cell.cell_type == "code"]
+    code = [cell for cell in facts(assignment).masters[name].cells if cell.cell_type == "code"]
     assert "%matplotlib inline" in code[0].source, f"{name}: first code cell must run %matplotlib inline"
 

@@ -1,0 +1,265 @@
+"""One student's grading, the unit of work of a class run: ``grade(job) -> Result``.
+
+A ``Job`` names everything the work needs (the assignment's facts, a template course,
+the submission's files as data, the limits); the ``Result`` holds everything it
+produces, as data: status, every problem found, the auto grades, the executed notebooks,
+the log's tail. Nothing here writes the course folder or its gradebook: the coordinator
+does, from the result. ``grade`` never raises: whatever goes wrong becomes the student's
+outcome.
+
+The work: the submission's regular files are written into a private copy of the
+template course in a scratch folder; ``nbgrader autograde`` runs there (its kernel
+confined by the sandbox, see sandbox.py, with the course config's limits); the private
+gradebook and the autograded notebooks are read back; the scratch folder is removed.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder import status as st
+from autograder.assignment import Assignment
+from autograder.merge import AutoGrades, read_grades
+from autograder.nbgrader_cli import NBGRADER, nbgrader_env
+from autograder.submissions import nbgrader_id
+
+STUDENT_ID = r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}"  # a safe folder name: no "/", "*", "[" or leading "-" or "."
+# LMS file names, "<student>_<anything>_<notebook>.ipynb" (Canvas: "alice_12345_67890_mnist.ipynb");
+# nbgrader_config.py gives it to nbgrader zip_collect, and grade_class reports the files it refused.
+LMS_FILE_NAME = rf".*/(?P<student_id>{STUDENT_ID.replace('_', '')})_(?:LATE_)?(?:[0-9]+_)*(?P<file_id>[^/]+\.ipynb)$"
+LOG_TAIL = 4000  # characters of nbgrader's log kept in a result
+
+
+@dataclass
+class Limits:
+    """time_s: the whole grading of one student; memory_mb and max_processes: one kernel,
+    enforced by the operating system (sandbox.py); confine: False grades unconfined."""
+
+    time_s: float = 900
+    memory_mb: int = 4096
+    max_processes: int = 512
+    confine: bool = True
+
+    def nbgrader_options(self) -> list[str]:
+        """The same limits as nbgrader command-line options."""
+        return [f"--SandboxedKernelManager.memory_mb={self.memory_mb}",
+                f"--SandboxedKernelManager.max_processes={self.max_processes}",
+                f"--SandboxedKernelManager.confine={self.confine}"]
+
+
+@dataclass
+class Job:
+    """assignment: its facts; template: a course folder with config, masters, releases and
+    a gradebook that knows the assignment; files: the submission, relative path -> bytes
+    (regular files only, see ``read_submission``); skipped: what was not copied, and why."""
+
+    assignment: Assignment
+    student: str
+    template: Path
+    files: dict[str, bytes]
+    skipped: list[str] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class Result:
+    """What grading one student produced: status (status.py), problems (every one, for a
+    person), grades (None when nothing was graded), notebooks (file name -> executed
+    notebook JSON), seconds, log (tail of nbgrader's output)."""
+
+    student: str
+    status: str
+    problems: list[str]
+    grades: AutoGrades | None = None
+    notebooks: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    log: str = ""
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.problems)
+
+
+def student_id_problem(student: str) -> str | None:
+    """Why ``student`` cannot be a student id (a folder name and a gradebook key), or None."""
+    if re.fullmatch(STUDENT_ID, student):
+        return None
+    return (f"student id {student!r} refused: a letter or digit first, then letters, digits "
+            "and . _ @ + - only, at most 64 characters")
+
+
+def read_submission(folder: Path) -> tuple[dict[str, bytes], list[str]]:
+    """A submission folder as data: its regular files (relative path -> bytes), and what was
+    skipped (symbolic links, special files, unreadable files) with the reason."""
+    files, skipped = {}, []
+    if not folder.is_dir() or folder.is_symlink():
+        return files, [f"{folder.name}: not a folder"]
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            skipped.append(f"{name}: a symbolic link, ignored")
+        elif path.is_file():
+            try:
+                files[name] = path.read_bytes()
+            except OSError as error:
+                skipped.append(f"{name}: cannot be read ({error.strerror}), ignored")
+        elif not path.is_dir():
+            skipped.append(f"{name}: not a regular file, ignored")
+    return files, skipped
+
+
+def grade(job: Job, scratch: Path | None = None, running: dict | None = None) -> Result:
+    """Grade one submission. running: optional dict where the nbgrader process is registered
+    (student -> Popen) while it runs, so that an interrupted batch can stop it."""
+    start = time.monotonic()
+    work = None
+    try:
+        refused = student_id_problem(job.student)
+        if refused:
+            return _result(job, [(st.REFUSED, refused)], start)
+        problems, gradable = _file_problems(job)
+        if not gradable:
+            return _result(job, problems, start)
+        work = Path(tempfile.mkdtemp(prefix=f"grade-{job.student}-", dir=scratch))
+        folder = _prepare(job, gradable, work)
+        returncode, killed, log = _autograde(folder, job, running)
+        graded = folder / "autograded" / job.student / job.assignment.name
+        notebooks = {name: (graded / name).read_text() for name in job.assignment.notebooks
+                     if (graded / name).is_file()}
+        grades = read_grades(f"sqlite:///{work / 'gradebook.db'}", job.assignment.name, job.student)
+        if killed:
+            problems.append((st.GRADER_TIME_LIMIT, f"grading stopped after {job.limits.time_s:.0f} s"))
+        elif grades is None or set(gradable) - set(notebooks):
+            last = next((line for line in reversed(log.splitlines()) if "ERROR" in line), f"exit code {returncode}")
+            lost = ", ".join(sorted(set(gradable) - set(notebooks))) or "the submission"
+            problems.append((st.GRADER_ERROR, f"{lost} not graded: {last[-300:]}"))
+        problems += notebook_problems(job.assignment, notebooks, present=set(gradable))
+        return _result(job, problems, start, grades=grades, notebooks=notebooks, log=log)
+    except Exception as error:  # noqa: BLE001 - any failure is this student's outcome, never the batch's
+        return _result(job, [(st.GRADER_ERROR, f"{type(error).__name__}: {error}"[:500])], start)
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _result(job, problems, start, **data) -> Result:
+    reasons = [reason for _, reason in problems] + job.skipped
+    return Result(job.student, st.worst(status for status, _ in problems), reasons,
+                  seconds=time.monotonic() - start, **data)
+
+
+def _file_problems(job: Job) -> tuple[list[tuple[str, str]], list[str]]:
+    """Problems of the submitted files, and the notebooks that can be graded."""
+    expected = job.assignment.notebooks
+    present = [name for name in expected if name in job.files]
+    if not present:
+        found = ", ".join(sorted(job.files)) or "nothing"
+        return [(st.MISSING_NOTEBOOK, f"no {', '.join(expected)} (found: {found})")], []
+    problems, gradable = [], []
+    for name in present:
+        try:
+            nbformat.reads(job.files[name].decode("utf-8"), as_version=4)
+            gradable.append(name)
+        except Exception as error:  # nbformat raises several kinds for bad files
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            problems.append((st.INVALID_NOTEBOOK, f"{name} cannot be read: {first_line[:200]}"))
+    for name in sorted(set(expected) - set(present)):
+        problems.append((st.MISSING_NOTEBOOK, f"no {name}: its tests score zero"))
+    extras = sorted(name for name in job.files if name not in expected and name != "timestamp.txt")
+    if extras:
+        problems.append((st.GRADED, f"extra files ignored: {', '.join(extras)}"))
+    return problems, gradable
+
+
+def _prepare(job: Job, gradable: list[str], work: Path) -> Path:
+    """The private course folder: the template, its gradebook beside it, the submission in it."""
+    folder = work / "course"
+    shutil.copytree(job.template, folder, ignore=shutil.ignore_patterns("gradebook.db"))
+    shutil.copy(job.template / "gradebook.db", work / "gradebook.db")
+    submitted = folder / "submitted" / job.student / job.assignment.name
+    submitted.mkdir(parents=True)
+    for name in gradable:  # the readable notebooks alone: nothing else is graded
+        (submitted / name).write_bytes(job.files[name])
+    if "timestamp.txt" in job.files:
+        (submitted / "timestamp.txt").write_bytes(job.files["timestamp.txt"])
+    return folder
+
+
+def _autograde(folder: Path, job: Job, running: dict | None) -> tuple[int, bool, str]:
+    """Run nbgrader autograde in ``folder``; returns (exit code, killed for time, log)."""
+    log_path = folder.parent / "nbgrader.log"
+    command = [*NBGRADER, "autograde", job.assignment.name, "--force",
+               f"--CourseDirectory.db_url=sqlite:///{folder.parent / 'gradebook.db'}",
+               *job.limits.nbgrader_options()]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=folder, env=nbgrader_env(private=True),
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        if running is not None:
+            running[job.student] = process
+        try:
+            process.wait(timeout=job.limits.time_s)
+            killed = False
+        except subprocess.TimeoutExpired:
+            stop(process)
+            killed = True
+        finally:
+            if running is not None:
+                running.pop(job.student, None)
+    return process.returncode, killed, log_path.read_text(errors="replace")[-LOG_TAIL:]
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Kill a grading process; its sandboxed kernel dies with it (bwrap --die-with-parent)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def notebook_problems(assignment: Assignment, notebooks: dict[str, str],
+                      present: set[str]) -> list[tuple[str, str]]:
+    """Problems read from the executed notebooks: timeouts, dead kernels, tampering, lost tests."""
+    problems = []
+    for name, test_ids in assignment.tests.items():
+        if name not in present or name not in notebooks:
+            continue
+        notebook = nbformat.reads(notebooks[name], as_version=4)
+        problems += [(status, f"{name}: {where}") for status, where in _cell_problems(notebook)]
+        missing = sorted(set(test_ids) - {nbgrader_id(cell) for cell in notebook.cells})
+        if missing:
+            problems.append((st.TEST_CELLS_MISSING, f"{name}: test cells {', '.join(missing)} were "
+                             "deleted or lost their nbgrader metadata; they score zero"))
+    return problems
+
+
+def _cell_problems(notebook):
+    heading = ""
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            heading = next((line.lstrip("# ").strip() for line in cell.source.splitlines()
+                            if line.startswith("#")), heading)
+            continue
+        if cell.cell_type != "code":
+            continue
+        where = f"cell {nbgrader_id(cell) or index + 1}" + (f" ({heading})" if heading else "")
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            if output.ename == st.TIMEOUT_ERROR:
+                yield st.TIMEOUT, f"{where} timed out: {output.evalue}"
+            elif output.ename == st.DEAD_KERNEL_ERROR:
+                memory = st.MEMORY_LIMIT_MESSAGE in output.evalue
+                yield (st.MEMORY_CAP if memory else st.KERNEL_DIED), f"{where}: {output.evalue}"
+            elif str(output.evalue).startswith(st.NOT_GRADED_PREFIX):
+                yield st.TAMPERING, f"{where}: {output.evalue}"
+                return

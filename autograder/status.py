@@ -1,0 +1,36 @@
+"""Every status a student's grading can end in, and the markers that carry them.
+
+Statuses are what the class report, ``state.json`` and the progress lines show. Markers
+are the error names and message prefixes that the grading pipeline writes into an
+executed notebook (``GuardedExecute``, ``RejectTampering``, nbclient's timeout) and that
+``grade.classify`` reads back: one home, so the writer and the reader cannot drift.
+"""
+
+GRADED = "graded"
+MISSING_NOTEBOOK = "missing notebook"
+INVALID_NOTEBOOK = "invalid notebook"
+TIMEOUT = "timeout"
+KERNEL_DIED = "kernel died"
+MEMORY_CAP = "memory cap"
+TAMPERING = "tampering"
+TEST_CELLS_MISSING = "test cells missing"
+GRADER_TIME_LIMIT = "grader time limit"
+GRADER_ERROR = "grader error"
+REFUSED = "refused"
+
+# When a student has several problems, the status shown is the first of this order;
+# the reason lists them all.
+SEVERITY = (GRADER_ERROR, GRADER_TIME_LIMIT, REFUSED, INVALID_NOTEBOOK, MISSING_NOTEBOOK,
+            MEMORY_CAP, KERNEL_DIED, TIMEOUT, TAMPERING, TEST_CELLS_MISSING, GRADED)
+
+# Markers in executed notebooks.
+TIMEOUT_ERROR = "CellTimeoutError"        # nbclient's error on a cell that ran too long
+DEAD_KERNEL_ERROR = "DeadKernelError"     # GuardedExecute: the kernel died in this cell
+NOT_RUN_ERROR = "NotRun"                  # GuardedExecute: a test after the kernel died
+MEMORY_LIMIT_MESSAGE = "the kernel went over its memory limit"
+NOT_GRADED_PREFIX = "Not graded:"          # RejectTampering's failing test cells
+
+
+def worst(statuses) -> str:
+    """The status to show for a student with these problems (GRADED when none)."""
+    return min(statuses, key=SEVERITY.index, default=GRADED)
