@@ -50,6 +50,7 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
     reports.mkdir(parents=True, exist_ok=True)
     state = _load_state(reports)
     if lms:
+        state = {name: row for name, row in state.items() if row["status"] != st.REFUSED}
         for name, reason in collect_from_lms(course, assignment_name, lms).items():
             state[name] = {"status": st.REFUSED, "reason": reason, "fingerprint": None}
     run_nbgrader(course, "generate_assignment", assignment_name, "--force")

@@ -97,7 +97,7 @@ def bwrap_command(command: list[str], *, workdir: Path, runtime_dir: Path,
         args += ["--ro-bind", str(path), str(path)]
     for path in (runtime_dir, workdir):
         args += ["--bind", str(path), str(path)]
-    args += ["--chdir", str(workdir), "--clearenv"]
+    args += ["--remount-ro", "/", "--chdir", str(workdir), "--clearenv"]
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
     prlimit = ["prlimit", *(f"--{name}={value}" for name, value in sorted(limits.items())), "--"]
