@@ -1,36 +1,67 @@
 # Set-up and the everyday commands. Every target installs what it needs first.
 #   make demo   release and autograde a demo class (the main job)
 #   make test   the whole test suite, slow pipeline checks included
+#   make smoke  the demo, then a check of its grades (CI runs it on the oldest Python)
+# PYTHON is the interpreter that makes the venv, VENV where it goes:
+#   make demo PYTHON=/path/to/python3.11 VENV=.venv-3.11
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 # nbgrader calls scripts (alembic) by name: the venv's bin comes first.
 export PATH := $(abspath $(BIN)):$(PATH)
 export MPLBACKEND := Agg
+# matplotlib's and IPython's per-user state goes to the user's cache folder (beside pip's),
+# so that make writes nothing else outside the clone.
+CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)
+export MPLCONFIGDIR ?= $(CACHE)/matplotlib
+export IPYTHONDIR ?= $(CACHE)/ipython
+# The interpreter in use: the venv's once it exists, else the one that will make it.
+USED_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 
-.PHONY: venv demo test test-fast benchmark clean
+.PHONY: venv check-python system-deps demo smoke test test-fast benchmark constraints clean
+
+# Set-up, in order: a Python in the tested range (requires-python in pyproject.toml),
+# the Debian packages (scripts/system_deps.sh: installs them as root, else says how),
+# then the venv. Each step stops with one sentence saying what to do.
+check-python:
+	@command -v $(USED_PYTHON) >/dev/null 2>&1 || { echo "No '$(USED_PYTHON)' found: install Python 3.11 and point make at it with \`make demo PYTHON=/path/to/python3.11\`." >&2; exit 1; }
+	@$(USED_PYTHON) scripts/check_python.py
+
+# Grading needs the sandbox; a venv still to be made needs its Python's venv module.
+system-deps: check-python
+	@sh scripts/system_deps.sh --sandbox $(if $(wildcard $(BIN)/python),,--venv $(PYTHON))
 
 # The venv is rebuilt only when the dependency pins change.
-$(BIN)/.installed: pyproject.toml constraints.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/.installed: pyproject.toml constraints.txt | check-python
+	@test -x $(BIN)/python || sh scripts/system_deps.sh --venv $(PYTHON)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@
 
 venv: $(BIN)/.installed
 
-demo: venv
+demo: system-deps venv
 	$(BIN)/python -m autograder.demo_class
 
-benchmark: venv
+smoke: demo
+	$(BIN)/python scripts/check_demo.py
+
+benchmark: system-deps venv
 	$(BIN)/python -m autograder.benchmark submission --full-data ../shared/data
 	$(BIN)/python -m autograder.benchmark class mnist --sizes 5 10 20 --workers 1 2
 
-test: venv
+test: system-deps venv
 	$(BIN)/python -m pytest
 
-test-fast: venv
+test-fast: system-deps venv
 	$(BIN)/python -m pytest -m "not slow"
+
+# After changing a pin in pyproject.toml: re-resolve constraints.txt for the lowest
+# supported Python (pip resolves for that version whichever interpreter runs it).
+constraints: venv
+	$(BIN)/python scripts/resolve_constraints.py > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 clean:
 	rm -rf submitted autograded feedback gradebook.db grades.csv reports
