@@ -50,6 +50,6 @@ def autograded_scores(course: Path, assignment: str, student: str) -> dict[str, 
     return {key: value for key, value in scores(course, assignment, student).items() if key in tests}
 
 
-def autograde_again(course: Path, assignment: str) -> None:
-    """The instructor's own ``nbgrader autograde`` on the whole course copy."""
-    run_nbgrader(course, "autograde", assignment, "--force")
+def autograde_again(course: Path, assignment: str, student: str) -> None:
+    """The instructor's own ``nbgrader autograde`` of one student in the course copy."""
+    run_nbgrader(course, "autograde", assignment, "--force", f"--student={student}")
