@@ -24,15 +24,25 @@ def significant_lines(text: str) -> set[str]:
             if len(line.strip()) > 8 and not line.strip().startswith("#")}
 
 
+def public_lines(master) -> set[str]:
+    """Lines every student is given: the master without its solutions and hidden tests."""
+    return significant_lines("\n".join(SOLUTION.sub("", HIDDEN.sub("", cell.source))
+                                       for cell in master.cells if not is_answer(cell)
+                                       or SOLUTION.search(cell.source)))
+
+
+def solution_lines(master) -> set[str]:
+    return significant_lines("\n".join(region for cell in master.cells
+                                       for region in SOLUTION.findall(cell.source)))
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_leaks_no_solution_or_hidden_test(assignment):
     for name, master in facts(assignment).masters.items():
         release = facts(assignment).releases[name]
         release_text = "\n".join(cell.source for cell in release.cells)
         assert "BEGIN SOLUTION" not in release_text and "BEGIN HIDDEN TESTS" not in release_text
-        public = significant_lines("\n".join(SOLUTION.sub("", HIDDEN.sub("", cell.source))
-                                             for cell in master.cells if not is_answer(cell)
-                                             or SOLUTION.search(cell.source)))
+        public = public_lines(master)
         for cell in master.cells:
             for region in HIDDEN.findall(cell.source):
                 leaked = [line for line in significant_lines(region) - public if line in release_text]
@@ -114,8 +124,10 @@ def test_grading_the_same_submission_again_gives_identical_scores(graded):
 
 def test_feedback_shows_hidden_test_messages_but_never_their_source(graded):
     assignment, course = graded
+    # A hidden line that visible tests, the skeleton or the solution also contain is no secret.
     hidden = {name: set().union(*(significant_lines(region) for cell in master.cells
                                   for region in HIDDEN.findall(cell.source)))
+              - public_lines(master) - solution_lines(master)
               for name, master in facts(assignment).masters.items()}
 
     def leaked(student):
