@@ -14,6 +14,7 @@ from nbgrader.preprocessors import (
 
 from autograder.grade import LMS_FILE_NAME
 from autograder.preprocessors import GuardedExecute, HideHiddenTests, RejectTampering
+from autograder.status import TIMEOUT_ERROR
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it loads this file)
 
@@ -32,21 +33,28 @@ c.CourseDirectory.db_url = os.environ.get("NBGRADER_DB_URL", "sqlite:///gradeboo
 # --- Assignments are created in the gradebook when first generated ---
 c.GenerateAssignment.create_assignment = True
 
-# --- Execution while grading: a cell may train small models on the reduced data, but a
-# stuck cell is interrupted after this many seconds and the rest of the notebook runs.
-# The interrupted cell says why and what to do; late output on a busy machine is waited
-# for, never turned into a lost notebook. ---
-CELL_TIMEOUT = int(os.environ.get("COURSE_CELL_TIMEOUT", 120))
-c.Execute.timeout = CELL_TIMEOUT
+# --- Execution while grading: a cell may train small models on the reduced data, but one
+# that computes for longer than COURSE_CELL_TIMEOUT seconds of processor time (kernel and
+# its processes, all threads; a kernel has SandboxedKernelManager.threads = 2) is stopped,
+# fails with a message naming the limit and helpers.budget, and the notebook goes on.
+# Processor time, unlike wall-clock time, does not grow when the machine is busy, so a
+# notebook gets the same grade on an idle and on a loaded grader. A cell that waits without
+# computing (sleep) is stopped after COURSE_CELL_WALL_TIMEOUT seconds of wall-clock time. ---
+CELL_CPU_LIMIT = int(os.environ.get("COURSE_CELL_TIMEOUT", 240))
+CELL_WALL_LIMIT = int(os.environ.get("COURSE_CELL_WALL_TIMEOUT", 5 * CELL_CPU_LIMIT))
+c.GuardedExecute.cpu_limit = CELL_CPU_LIMIT
+c.Execute.timeout = CELL_WALL_LIMIT
 c.Execute.startup_timeout = 120
 c.Execute.iopub_timeout = 60
 c.Execute.raise_on_iopub_timeout = False
 c.Execute.error_on_timeout = {
-    "ename": "CellTimeoutError",
-    "evalue": (f"this cell ran longer than the grader's limit of {CELL_TIMEOUT} s and was "
-               "interrupted; under grading, shrink epochs, runs and sweeps with "
-               "helpers.budget, e.g. EPOCHS = budget(20, grading=2)"),
-    "traceback": [f"CellTimeoutError: this cell ran longer than the grader's limit of {CELL_TIMEOUT} s"],
+    "ename": TIMEOUT_ERROR,
+    "evalue": (f"this cell ran for longer than the grader's limit of {CELL_WALL_LIMIT} s of "
+               "wall-clock time and was interrupted; a graded notebook must not wait (sleep, "
+               "input) and should shrink epochs, runs and sweeps with helpers.budget, "
+               "e.g. EPOCHS = budget(20, grading=2)"),
+    "traceback": [f"{TIMEOUT_ERROR}: this cell ran for longer than the grader's limit of "
+                  f"{CELL_WALL_LIMIT} s of wall-clock time"],
 }
 
 # --- Confinement: every grading kernel runs in a bubblewrap sandbox (autograder/sandbox.py):

@@ -2,6 +2,7 @@
 
     python -m autograder.benchmark submission mnist [--full-data ../shared/data]
     python -m autograder.benchmark class mnist --sizes 5 10 20 --workers 1 2
+    python -m autograder.benchmark load [--hogs-per-core 2]
 
 ``submission``: wall time of ``nbgrader autograde`` for one full-solution submission
 (nbgrader and kernel start included) in a fresh course copy; with ``--full-data``, also
@@ -9,10 +10,15 @@ the master notebook executed in a student's normal mode (full budgets) on the fu
 from that folder, and the ratio of the two.
 ``class``: wall time of the class grading command on N copies of the full solution, for
 each size and number of workers: total, seconds per submission, speed-up over 1 worker.
+``load``: a real-sized MNIST submission, whose own experiment loops ignore ``budget``
+(cells of about a minute), graded on the idle machine and again with CPU-bound processes
+on every core: scores, status, wall time and the processor time of its heavy cells.
 """
 
 import argparse
+import multiprocessing
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -73,6 +79,78 @@ def time_class(assignment: str, size: int, workers: int) -> float:
         return time.perf_counter() - start
 
 
+# A student's own experiments, written without budget(): the cells of the MNIST release
+# that start with the key are replaced by these.
+EXPERIMENTS = {
+    "EPOCHS = budget(20, grading=1)": """\
+import tensorflow as tf
+results = {}
+for label, make in [("SGD lr=0.1", lambda: tf.keras.optimizers.SGD(learning_rate=0.1)),
+                    ("SGD lr=0.01", lambda: tf.keras.optimizers.SGD(learning_rate=0.01)),
+                    ("Adam", lambda: tf.keras.optimizers.Adam())]:
+    seed_everything(0)
+    model = build_baseline()
+    model.compile(optimizer=make(), loss="mean_squared_error", metrics=["accuracy"])
+    results[label] = model.fit(x_train, y_train_1h, epochs=12, batch_size=32,
+                               validation_data=(x_test, y_test_1h), verbose=0).history
+    print(label, results[label]["val_accuracy"][-1])
+plot_runs(list(results.values()), metric="loss", labels=list(results), title="my optimizers")
+""",
+    "WIDTHS = budget(": """\
+WIDTHS = [8, 32, 128, 512]
+train_scores, test_scores = [], []
+for w in WIDTHS:
+    tr, te = [], []
+    for run in range(3):
+        seed_everything(run)
+        m = build_classifier(w)
+        h = m.fit(x_train, y_train, epochs=8, validation_data=(x_test, y_test), verbose=0)
+        tr.append(h.history["accuracy"][-1]); te.append(h.history["val_accuracy"][-1])
+    train_scores.append(tr); test_scores.append(te)
+    print(w, sum(te) / len(te))
+width_results = {"train": np.array(train_scores), "test": np.array(test_scores)}
+plot_sweep(WIDTHS, width_results, xlabel="Hidden units", log_x=True, title="width sweep")
+""",
+}
+
+
+def experimenter(assignment) -> dict:
+    """The MNIST full solution with the student's own experiment loops (EXPERIMENTS)."""
+    notebooks = solved_assignment(assignment)
+    for notebook in notebooks.values():
+        for cell in notebook.cells:
+            for start, source in EXPERIMENTS.items():
+                if cell.cell_type == "code" and cell.source.startswith(start):
+                    cell.source = source
+    return notebooks
+
+
+def _hog() -> None:
+    while True:
+        pass
+
+
+def grade_loaded(assignment, notebooks: dict, hogs: int) -> tuple[dict, float]:
+    """Grade one submission with ``hogs`` CPU-bound processes running; returns its report
+    row and the seconds it took."""
+    load = [multiprocessing.Process(target=_hog, daemon=True) for _ in range(hogs)]
+    for process in load:
+        process.start()
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            course = copy_course(Path(scratch), [assignment.name])
+            submit(course, "experimenter", assignment.name, notebooks)
+            start = time.perf_counter()
+            [row] = grade_class(course, assignment.name, progress=lambda line: None)
+            seconds = time.perf_counter() - start
+            log = (course / "reports" / assignment.name / "logs" / "experimenter.log").read_text()
+            row["cells"] = re.findall(r"Cell (\S+) used (\d+) s of processor time", log)
+            return row, seconds
+    finally:
+        for process in load:
+            process.kill()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -83,7 +161,19 @@ def main(argv=None) -> None:
     many.add_argument("assignment")
     many.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 20])
     many.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    loaded = commands.add_parser("load", help="one real-sized submission, idle and loaded")
+    loaded.add_argument("--hogs-per-core", type=int, default=2)
     args = parser.parse_args(argv)
+    if args.command == "load":
+        mnist = load_assignment("mnist")
+        notebooks = experimenter(mnist)
+        for hogs in (0, args.hogs_per_core * os.cpu_count()):
+            row, seconds = grade_loaded(mnist, notebooks, hogs)
+            cells = ", ".join(f"{index}: {cpu} s" for index, cpu in row["cells"])
+            print(f"{hogs} CPU-bound processes: {row['status']}, {sum(row['scores'].values()):g} of {mnist.max_points} "
+                  f"points in {seconds:.0f} s; heavy cells' processor time: {cells}", flush=True)
+            print(f"    scores: {row['scores']}", flush=True)
+        return
     if args.command == "submission":
         for assignment in args.assignments or assignment_names():
             graded = time_one_submission(assignment)

@@ -40,10 +40,13 @@ LOG_TAIL = 4000  # characters of nbgrader's log kept in a result
 
 @dataclass
 class Limits:
-    """time_s: the whole grading of one student; memory_mb and max_processes: one kernel,
-    enforced by the operating system (sandbox.py); confine: False grades unconfined."""
+    """time_s: wall-clock backstop for the whole grading of one student (cells have their
+    own processor-time limit, GuardedExecute.cpu_limit: this one only stops a grader that
+    hangs, so it is generous enough for a loaded machine); memory_mb and max_processes:
+    one kernel, enforced by the operating system (sandbox.py); confine: False grades
+    unconfined."""
 
-    time_s: float = 900
+    time_s: float = 3600
     memory_mb: int = 4096
     max_processes: int = 512
     confine: bool = True

@@ -216,7 +216,8 @@ def main(argv=None) -> int:
                         help="changed: new or modified submissions (default); failed: also those "
                              "not graded cleanly last time; all: everyone")
     parser.add_argument("--lms", type=Path, help="an LMS download (zip or folder) to collect first")
-    parser.add_argument("--time-limit", type=float, default=900, help="seconds per submission (default 900)")
+    parser.add_argument("--time-limit", type=float, default=Limits.time_s,
+                        help=f"wall-clock seconds per submission, a backstop (default {Limits.time_s:.0f})")
     parser.add_argument("--memory-cap", type=int, default=4096, help="MB per kernel (default 4096)")
     parser.add_argument("--unconfined", action="store_true",
                         help="run student code without the sandbox (not recommended: it warns on every kernel)")

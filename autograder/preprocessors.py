@@ -10,9 +10,12 @@
 """
 
 import ast
+import asyncio
 import builtins
 import re
+import signal
 
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
@@ -20,7 +23,9 @@ from nbgrader.utils import is_grade, is_locked
 from traitlets import Integer, List, Unicode
 
 from autograder.sandbox import SandboxedKernelManager
-from autograder.status import DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_GRADED_PREFIX, NOT_RUN_ERROR
+from autograder.status import (
+    DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_GRADED_PREFIX, NOT_RUN_ERROR, TIMEOUT_ERROR,
+)
 
 
 def _error(ename: str, message: str) -> NotebookNode:
@@ -37,15 +42,36 @@ class GuardedExecute(Execute):
     score zero, and the notebook is kept for feedback. Each cell's printed text is cut at
     ``max_output_chars`` while it streams, so a runaway print cannot fill the grader's
     memory or the stored notebook.
+
+    A cell may use ``cpu_limit`` seconds of processor time (its kernel and every process
+    it starts, all threads counted): processor time, unlike wall-clock time, is the same
+    on an idle and on a busy machine, so the limit does not depend on what else runs.
+    A cell over it is interrupted (killed if it ignores the interrupt) and fails with a
+    message naming the limit and ``budget``; the notebook goes on with the next cell.
+    nbclient's wall-clock ``timeout`` stays as a backstop for cells that wait without
+    computing.
     """
 
     max_output_chars = Integer(
         200_000, help="Characters of stream output kept per cell; the rest is dropped."
     ).tag(config=True)
+    cpu_limit = Integer(
+        240, help="Processor seconds one cell may use, all threads and processes together."
+    ).tag(config=True)
+    cpu_limit_message = Unicode(
+        "this cell used more than the grader's limit of {limit} s of processor time and was "
+        "stopped; under grading, shrink epochs, runs and sweeps with helpers.budget, "
+        "e.g. EPOCHS = budget(20, grading=2)",
+        help="What a cell over cpu_limit says; {limit} is replaced by the limit.",
+    ).tag(config=True)
+    cpu_limit_grace = Integer(
+        15, help="Processor seconds a cell gets after the interrupt before its kernel is killed."
+    ).tag(config=True)
 
     _running = None
     _printed = 0
     _sandbox = None  # the kernel manager; nbclient forgets it when it cleans up
+    _over_cpu_limit = False
 
     def __init__(self, *args, **kwargs):
         # nbgrader's Execute passes its own kernel manager class as an argument, which beats
@@ -59,11 +85,14 @@ class GuardedExecute(Execute):
             return super().preprocess(nb, resources, km=km)
         except DeadKernelError:
             self.log.error("Kernel died in cell %s; failing it and every test after it", self._running)
-            why = "the kernel died while running this cell"
-            if self._sandbox is not None and self._sandbox.memory_exceeded():
+            why, ename = "the kernel died while running this cell", DEAD_KERNEL_ERROR
+            if self._over_cpu_limit:
+                why = self.cpu_limit_message.format(limit=self.cpu_limit) + " (it ignored the interrupt)"
+                ename = TIMEOUT_ERROR
+            elif self._sandbox is not None and self._sandbox.memory_exceeded():
                 why = (f"{MEMORY_LIMIT_MESSAGE} ({self._sandbox.memory_mb} MB) while running this "
                        "cell: use smaller arrays or batches")
-            self._fail_from(nb, self._running or 0, why)
+            self._fail_from(nb, self._running or 0, why, ename)
             return nb, resources
         finally:
             if self._sandbox is not None:
@@ -80,6 +109,43 @@ class GuardedExecute(Execute):
         self._running, self._printed = index, 0
         return super().preprocess_cell(cell, resources, index)
 
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        self._over_cpu_limit = False
+        used = getattr(self.km, "cpu_seconds", lambda: 0.0)
+        start = used()
+        watchdog = asyncio.ensure_future(self._stop_over_cpu_limit(used, start))
+        try:
+            cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        finally:
+            watchdog.cancel()
+        spent = used() - start
+        if spent > self.cpu_limit / 10:  # the instructor sees who comes near the limit
+            name = cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{cell_index + 1}"
+            self.log.info("Cell %s used %.0f s of processor time (limit %d s)", name, spent, self.cpu_limit)
+        # A stopped cell says why, instead of showing the KeyboardInterrupt that stopped it.
+        timeouts = [output for output in cell.outputs if output.get("ename") == TIMEOUT_ERROR]
+        if self._over_cpu_limit:
+            timeouts = [_error(TIMEOUT_ERROR, self.cpu_limit_message.format(limit=self.cpu_limit))]
+        if timeouts:
+            cell.outputs = [output for output in cell.outputs if output.output_type != "error"]
+            cell.outputs.append(timeouts[0])
+        return cell
+
+    execute_cell = run_sync(async_execute_cell)
+
+    async def _stop_over_cpu_limit(self, used, start: float) -> None:
+        """Interrupt the running cell once it has used ``cpu_limit`` processor seconds; kill
+        the kernel if the cell goes on for ``cpu_limit_grace`` more."""
+        while used() - start < self.cpu_limit:
+            await asyncio.sleep(0.5)
+        self._over_cpu_limit = True
+        self.log.warning("Cell %s used %d s of processor time: interrupting it", self._running, self.cpu_limit)
+        await ensure_async(self.km.interrupt_kernel())
+        while used() - start < self.cpu_limit + self.cpu_limit_grace:
+            await asyncio.sleep(0.5)
+        self.log.warning("Cell %s ignored the interrupt: killing its kernel", self._running)
+        await ensure_async(self.km.signal_kernel(signal.SIGKILL))
+
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] == "stream":
             text = msg["content"].get("text", "")
@@ -93,12 +159,12 @@ class GuardedExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
     @staticmethod
-    def _fail_from(nb, start: int, why: str) -> None:
+    def _fail_from(nb, start: int, why: str, ename: str) -> None:
         for index, cell in enumerate(nb.cells[start:], start):
             if cell.cell_type != "code":
                 continue
             if index == start:
-                cell.outputs.append(_error(DEAD_KERNEL_ERROR, why))
+                cell.outputs.append(_error(ename, why))
             elif is_grade(cell):
                 cell.outputs = [_error(NOT_RUN_ERROR, "not run: the kernel died in an earlier cell")]
 

@@ -22,6 +22,7 @@ fix. ``SandboxedKernelManager.confine = False`` (``grade_class --unconfined``) r
 kernels unconfined and logs a warning every time a kernel starts.
 """
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -35,6 +36,7 @@ import weakref
 from functools import cache
 from pathlib import Path
 
+import psutil
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 
@@ -188,15 +190,20 @@ class SandboxedKernelManager(AsyncKernelManager):
                                    "cgroups are available (else per process), in MB.").tag(config=True)
     max_processes = Integer(512, help="Processes and threads of one kernel.").tag(config=True)
     max_file_mb = Integer(1024, help="Largest file a kernel may write, in MB.").tag(config=True)
+    threads = Integer(2, help="Threads of one kernel's TensorFlow and BLAS. Fixed, so that "
+                              "results and processor time do not depend on the machine's "
+                              "cores.").tag(config=True)
     env_keep = List(Unicode(), [
         "NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND",
         "OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "PYTHONHASHSEED",
+        "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
         "COURSE_CELL_TIMEOUT", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
     ], help="Environment variables passed into the sandbox; nothing else is.").tag(config=True)
 
     _runtime = None
     _cgroups = None
     _release = None
+    _cpu_seconds = 0.0
 
     async def _async_pre_start_kernel(self, **kw):
         if self.confine:
@@ -219,8 +226,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
+        threads = str(self.threads)
+        kw["env"] = {**(kw.get("env") or os.environ), "TF_NUM_INTRAOP_THREADS": threads,
+                     "TF_NUM_INTEROP_THREADS": threads, "OMP_NUM_THREADS": threads,
+                     "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
         if self.confine:
-            env = kw.get("env") or dict(os.environ)
+            env = kw["env"]
             inner = {key: env[key] for key in self.env_keep if key in env}
             inner.update(HOME="/tmp", USER="student", MPLCONFIGDIR="/tmp",
                          PATH=f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin")
@@ -247,6 +258,24 @@ class SandboxedKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             self.release()
+
+    def cpu_seconds(self) -> float:
+        """Processor time used so far by the kernel and every process it started, in seconds
+        (0 before it starts; what it used until then once it is gone)."""
+        process = getattr(self.provisioner, "process", None)
+        if process is None:
+            return self._cpu_seconds
+        try:
+            root = psutil.Process(process.pid)
+            total = 0.0
+            for each in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = each.cpu_times()
+                    total += times.user + times.system + times.children_user + times.children_system
+        except psutil.Error:
+            return self._cpu_seconds
+        self._cpu_seconds = max(self._cpu_seconds, total)
+        return self._cpu_seconds
 
     def memory_exceeded(self) -> bool:
         """True when the kernel was killed for going over ``memory_mb`` (where a cgroup measures it)."""
