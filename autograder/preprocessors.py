@@ -110,6 +110,8 @@ class GuardedExecute(Execute):
         return super().preprocess_cell(cell, resources, index)
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if cell.cell_type != "code":
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         self._over_cpu_limit = False
         used = getattr(self.km, "cpu_seconds", lambda: 0.0)
         start = used()

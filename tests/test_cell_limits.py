@@ -7,7 +7,7 @@ wall-clock backstop. The kernel's thread count is fixed by the kernel manager.
 """
 
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from traitlets.config import Config
 
 from autograder.preprocessors import GuardedExecute
@@ -18,9 +18,10 @@ WALL_MESSAGE = "waited too long"
 
 
 def run(sources, tmp_path, grade=(), threads=2, **limits):
-    """Execute cells (indices in ``grade`` are autograded tests) under ``limits``, in the
-    sandbox where the host has one; returns the executed cells."""
-    cells = [new_code_cell(source) for source in sources]
+    """Execute cells ("md:..." is a markdown cell; indices in ``grade`` are autograded tests)
+    under ``limits``, in the sandbox where the host has one; returns the executed cells."""
+    cells = [new_markdown_cell(source[3:]) if source.startswith("md:") else new_code_cell(source)
+             for source in sources]
     for index in grade:
         cells[index].metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
                                              "grade_id": f"test_{index}", "points": 1}
@@ -43,12 +44,12 @@ def printed(cell):
 
 
 def test_a_busy_cell_stops_at_its_processor_time_and_the_notebook_goes_on(tmp_path):
-    cells = run(["x = 41", "while True:\n    pass", "print(x + 1)"], tmp_path,
+    cells = run(["x = 41", "while True:\n    pass", "md:A *markdown* cell", "print(x + 1)"], tmp_path,
                 cpu_limit=3, timeout=120)
     [(ename, message)] = errors(cells[1])
     assert ename == TIMEOUT_ERROR
     assert "limit of 3 s of processor time" in message and "budget(" in message
-    assert printed(cells[2]) == "42\n"
+    assert printed(cells[3]) == "42\n"
 
 
 def test_a_cell_that_ignores_the_interrupt_is_killed_and_fails_only_what_follows(tmp_path):
