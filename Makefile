@@ -1,7 +1,8 @@
 # Set-up and the everyday commands. Every target installs what it needs first.
 #   make demo   release and autograde a demo class (the main job)
 #   make test   the whole test suite, slow pipeline checks included
-#   make smoke  the demo, then a check of its grades (CI runs it on the oldest Python)
+#   make smoke  a short demo (full solution and blank per assignment), then a check of
+#               its grades; CI runs it on the oldest Python at hand
 # PYTHON is the interpreter that makes the venv, VENV where it goes:
 #   make demo PYTHON=/path/to/python3.11 VENV=.venv-3.11
 PYTHON ?= python3
@@ -44,7 +45,8 @@ venv: $(BIN)/.installed
 demo: system-deps venv
 	$(BIN)/python -m autograder.demo_class
 
-smoke: demo
+smoke: system-deps venv
+	$(BIN)/python -m autograder.demo_class --smoke
 	$(BIN)/python scripts/check_demo.py
 
 benchmark: system-deps venv
@@ -64,4 +66,4 @@ constraints: venv
 	mv constraints.txt.new constraints.txt
 
 clean:
-	rm -rf submitted autograded feedback gradebook.db grades.csv reports
+	rm -rf submitted autograded/*/ feedback gradebook.db grades.csv reports
