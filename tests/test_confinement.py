@@ -32,13 +32,14 @@ SECRET = "postgresql://grader:s3cret@db.example.edu/course"
 
 def attacks(course_dir) -> dict[str, str]:
     """Student id -> answer code for ``negate`` that attacks, then defines a correct negate."""
-    c = str(course_dir)
+    c, scratch = str(course_dir), str(course_dir.parent / "tmp")  # scratch: the workers' folders (hostile)
     return {
         "reads_masters": f"""
 import os, glob
 found = [p for p in ['{c}/source', '{c}/gradebook.db', '{c}/submitted/good', '{c}/nbgrader_config.py',
                      '{REPO}/source', '{REPO}/autograder', '{REPO}/nbgrader_config.py', '/home', '/root/.ssh']
          if os.path.exists(p)] + glob.glob('/proc/*/cwd/source')
+found += glob.glob('{scratch}/kit-grade-*/*/gradebook.db') + glob.glob('{scratch}/kit-grade-*/grade-good-*')
 print('FOUND', found)""",
         "reads_environment": """
 import os, glob
