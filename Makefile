@@ -16,6 +16,10 @@ export MPLBACKEND := Agg
 CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)
 export MPLCONFIGDIR ?= $(CACHE)/matplotlib
 export IPYTHONDIR ?= $(CACHE)/ipython
+# Jupyter's per-user config folder too: the kit's commands then never read a personal
+# ~/.jupyter/nbgrader_config.py (which could change how grading runs), and jupyter_core's
+# one-time "migrated" marker is not written to ~/.jupyter.
+export JUPYTER_CONFIG_DIR ?= $(CACHE)/jupyter
 # The interpreter in use: the venv's once it exists, else the one that will make it.
 USED_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 

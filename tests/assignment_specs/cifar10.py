@@ -285,6 +285,11 @@ WRONG_B = {
     rng = np.random.default_rng(seed)
     x, y = x[rng.permutation(len(x))], y[rng.permutation(len(y))]
     return (x[num_val:], y[num_val:]), (x[:num_val], y[:num_val])""",
+        "not_shuffled": """def train_val_split(x, y, num_val, seed=0):
+    return (x[:-num_val], y[:-num_val]), (x[-num_val:], y[-num_val:])""",
+        "seed_ignored": """def train_val_split(x, y, num_val, seed=0):
+    order = np.random.default_rng(0).permutation(len(x))
+    return (x[order[num_val:]], y[order[num_val:]]), (x[order[:num_val]], y[order[:num_val]])""",
     },
     "normalize": {
         "statistics_from_test_set": """def normalize(x_train, x_val, x_test):

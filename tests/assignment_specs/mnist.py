@@ -8,6 +8,7 @@ WRONG = {
     "one_hot": {
         "off_by_one": 'def one_hot(labels, num_classes=10):\n    return np.eye(num_classes, dtype="float32")[labels - 1]',
         "ignores_num_classes": 'def one_hot(labels, num_classes=10):\n    return np.eye(10, dtype="float32")[labels]',
+        "classes_from_labels": 'def one_hot(labels, num_classes=10):\n    return np.eye(labels.max() + 1, dtype="float32")[labels]',
     },
     "accuracy": {
         "argmax_over_batch": "def accuracy(labels, scores):\n    return float(np.mean(np.argmax(scores, axis=0) == labels))",
