@@ -1,7 +1,7 @@
 """nbgrader preprocessors the kit adds to autograding; nbgrader_config.py switches them on.
 
-* ``GuardedExecute`` replaces nbgrader's ``Execute``: it survives a dead kernel and bounds
-  what one cell may print.
+* ``GuardedExecute`` replaces nbgrader's ``Execute``: it survives a dead kernel, bounds
+  each cell's processor time and printed output, and adds hints to errors (hints.py).
 * ``RejectTampering`` runs before execution: a test cell that comes after answer code
   which rebinds what the tests rely on, or changes how errors are reported, is replaced
   by a failing cell that says why.
@@ -22,10 +22,16 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_locked
 from traitlets import Integer, List, Unicode
 
+from autograder.hints import NAME_ERROR, failed_definition_hint, keras2_hint
 from autograder.sandbox import SandboxedKernelManager
 from autograder.status import (
     DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_GRADED_PREFIX, NOT_RUN_ERROR, TIMEOUT_ERROR,
 )
+
+
+def _cell_name(cell, index: int) -> str:
+    """How a person finds a cell: its nbgrader id, else its position ("#12")."""
+    return cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{index + 1}"
 
 
 def _error(ename: str, message: str) -> NotebookNode:
@@ -122,7 +128,7 @@ class GuardedExecute(Execute):
             watchdog.cancel()
         spent = used() - start
         if spent > self.cpu_limit / 10:  # the instructor sees who comes near the limit
-            name = cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{cell_index + 1}"
+            name = _cell_name(cell, cell_index)
             self.log.info("Cell %s used %.0f s of processor time (limit %d s)", name, spent, self.cpu_limit)
         # A stopped cell says why, instead of showing the KeyboardInterrupt that stopped it.
         timeouts = [output for output in cell.outputs if output.get("ename") == TIMEOUT_ERROR]
@@ -131,7 +137,23 @@ class GuardedExecute(Execute):
         if timeouts:
             cell.outputs = [output for output in cell.outputs if output.output_type != "error"]
             cell.outputs.append(timeouts[0])
+        self._add_hints(cell, cell_index)
         return cell
+
+    def _add_hints(self, cell, index: int) -> None:
+        """Append to each error of the cell what to write instead, where hints.py knows."""
+        for output in cell.outputs:
+            if output.get("output_type") != "error":
+                continue
+            message = f"{output.ename}: {output.evalue}"
+            hint = keras2_hint(message)
+            if hint is None and NAME_ERROR.search(message):
+                earlier = [(_cell_name(other, number), set(_bindings(other.source)),
+                            next((o.ename for o in other.get("outputs", []) if o.output_type == "error"), None))
+                           for number, other in enumerate(self.nb.cells[:index]) if other.cell_type == "code"]
+                hint = failed_definition_hint(message, earlier)
+            if hint:
+                output.traceback = [*output.get("traceback", []), f"Hint: {hint}"]
 
     execute_cell = run_sync(async_execute_cell)
 
@@ -199,8 +221,7 @@ class RejectTampering(NbGraderPreprocessor):
             if not is_locked(cell) and reason is None:
                 reason = self._tampering(cell.source, protected)
                 if reason:
-                    cell_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"#{index + 1}")
-                    reason = f"code cell {cell_id}: {reason}"
+                    reason = f"code cell {_cell_name(cell, index)}: {reason}"
                     self.log.warning("Tampering found in %s", reason)
             elif is_locked(cell) and not is_grade(cell):
                 protected.update(_bindings(cell.source))
@@ -304,7 +325,7 @@ class HideHiddenTests(NbGraderPreprocessor):
                 kept = [entry for entry in output.get("traceback", [])
                         if own_frame is None or own_frame not in _ANSI.sub("", entry)]
                 message = f"{output.ename}: {output.evalue}"
-                if not kept or message not in _ANSI.sub("", kept[-1]):
+                if not any(message in _ANSI.sub("", entry) for entry in kept):
                     kept.append(message)
                 output.traceback = kept
         return cell, resources
