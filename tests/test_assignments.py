@@ -86,6 +86,8 @@ def graded(request, tmp_path_factory):
         "alternative": submission(assignment, answers.ALTERNATIVE),
         "noisy": submission(assignment, answers.NOISY),
     }
+    if getattr(answers, "STUDENT_STYLE", None):
+        students["student_style"] = submission(assignment, answers.STUDENT_STYLE)
     course = graded_course(tmp_path_factory.mktemp(assignment), assignment, students)
     return assignment, course
 
@@ -108,6 +110,13 @@ def test_blank_release_earns_nothing_and_runs_to_the_end(graded):
 def test_alternative_correct_answers_earn_full_points(graded):
     assignment, course = graded
     assert autograded_scores(course, assignment, "alternative") == facts(assignment).points
+
+
+def test_correct_answers_in_real_students_styles_earn_full_points(graded):
+    assignment, course = graded
+    if not getattr(spec(assignment), "STUDENT_STYLE", None):
+        pytest.skip(f"no student-style answers written for {assignment} yet")
+    assert autograded_scores(course, assignment, "student_style") == facts(assignment).points
 
 
 def test_warnings_and_stderr_cost_nothing(graded):

@@ -301,6 +301,25 @@ def test_assert_compiled_loss_aliases(compiled_loss, expected_loss):
     assert checks.assert_compiled(model, loss=expected_loss) is None
 
 
+def squared_error(y_true, y_pred):  # a student's own MSE
+    return keras.ops.mean(keras.ops.square(y_true - y_pred))
+
+
+def absolute_error(y_true, y_pred):  # a student's own loss that is not MSE
+    return keras.ops.mean(keras.ops.abs(y_true - y_pred))
+
+
+def test_assert_compiled_judges_a_custom_loss_by_its_values():
+    assert checks.assert_compiled(tiny_model(optimizer="sgd", loss=squared_error), loss="mse") is None
+    model = tiny_model(optimizer="sgd", loss=absolute_error)
+    with pytest.raises(AssertionError, match=re.escape(
+            "expected loss 'mean_squared_error', got 'absolute_error' (which gives other values")):
+        checks.assert_compiled(model, loss="mse")
+    with pytest.raises(AssertionError, match="expected loss 'sparse_categorical_crossentropy'"):
+        checks.assert_compiled(tiny_model(optimizer="sgd", loss=squared_error),
+                               loss="sparse_categorical_crossentropy")
+
+
 @pytest.mark.parametrize(
     ("compiled_metrics", "expected_metrics"),
     [

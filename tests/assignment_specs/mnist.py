@@ -235,3 +235,45 @@ NOISY = {
     np.add.at(matrix, (labels, predictions), 1)
     return matrix""",
 }
+
+# Correct answers in the styles real students write: tf.keras, Sequential() with .add,
+# input_shape= on the first layer, a loss written as a Python function, their own helpers.
+STUDENT_STYLE = {
+    "build_baseline": """import tensorflow as tf
+
+def squared_error(y_true, y_pred):
+    return tf.reduce_mean(tf.square(y_true - y_pred), axis=-1)
+
+def build_baseline():
+    model = tf.keras.models.Sequential()
+    model.add(tf.keras.layers.Flatten(input_shape=(28, 28)))
+    model.add(tf.keras.layers.Dense(32, activation=tf.nn.relu))
+    model.add(tf.keras.layers.Dense(10))
+    model.compile(optimizer=tf.keras.optimizers.SGD(learning_rate=0.1), loss=squared_error,
+                  metrics=["accuracy"])
+    return model""",
+    "build_classifier": """def dense_stack(units, activation):
+    return [layers.Dense(units, activation=activation)]
+
+def build_classifier(hidden_units):
+    model = keras.models.Sequential()
+    model.add(layers.Flatten(input_shape=(28, 28)))
+    for layer in dense_stack(hidden_units, "relu") + dense_stack(10, "softmax"):
+        model.add(layer)
+    model.compile(loss=keras.losses.sparse_categorical_crossentropy, optimizer=keras.optimizers.Adam(),
+                  metrics=["acc"])
+    return model""",
+    "build_cnn": """def build_cnn(n_conv):
+    import tensorflow as tf
+    model = tf.keras.Sequential()
+    for i in range(n_conv):
+        if i == 0:
+            model.add(tf.keras.layers.Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)))
+        else:
+            model.add(tf.keras.layers.Conv2D(32 * 2 ** i, (3, 3), activation="relu"))
+        model.add(tf.keras.layers.MaxPool2D((2, 2)))
+    model.add(tf.keras.layers.Flatten())
+    model.add(tf.keras.layers.Dense(10, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model""",
+}
