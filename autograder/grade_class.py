@@ -33,6 +33,7 @@ from autograder.gradebook import cell_scores
 from autograder.merge import merge_grades, record_failure
 from autograder.nbgrader_cli import run_nbgrader
 from autograder.report import write_report
+from autograder.sandbox import SandboxUnavailable, host_problem
 
 
 def grade_class(course: Path, assignment_name: str, *, students: list[str] | None = None,
@@ -43,9 +44,12 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
     regrade: "changed" grades students not graded yet or whose files changed; "failed"
         also those whose last outcome was not "graded"; "all" grades everyone again.
     Returns one row per student: student, status, reason, scores (test id -> points).
-    Raises KeyboardInterrupt after saving what was graded when interrupted (SIGINT, SIGTERM).
+    Raises KeyboardInterrupt after saving what was graded when interrupted (SIGINT, SIGTERM),
+    and SandboxUnavailable, before grading anyone, where the sandbox cannot run.
     """
     course, limits = course.resolve(), limits or Limits()
+    if limits.confine and host_problem():  # refuse before anything is graded, never downgrade
+        raise SandboxUnavailable(f"cannot grade in the sandbox: {host_problem()}")
     reports = course / "reports" / assignment_name
     reports.mkdir(parents=True, exist_ok=True)
     state = _load_state(reports)
@@ -230,6 +234,9 @@ def main(argv=None) -> int:
                     regrade=args.regrade, lms=args.lms, limits=limits)
     except KeyboardInterrupt:
         return 130
+    except SandboxUnavailable as refusal:
+        print(f"grade_class: {refusal}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -9,8 +9,10 @@ cannot run bubblewrap.
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -269,3 +271,24 @@ def test_the_sandbox_is_what_stops_them(course, tmp_path):  # noqa: F811
     nbformat.write(solved(master, release, {"negate": attacks(copy)["reads_masters"] + CORRECT}), folder / NOTEBOOK)
     grade_class(copy, ASSIGNMENT, limits=Limits(confine=False), progress=lambda line: None)
     assert f"'{copy}/source'" in _printed(copy, "reads_masters")
+
+
+def test_without_bubblewrap_grading_is_refused_with_the_fix(course, tmp_path):  # noqa: F811
+    """Where the sandbox cannot run, the class command refuses before grading anyone and says
+    how to fix it: never a silent downgrade. (bwrap is hidden from PATH.)"""
+    copy = copy_course(tmp_path / "course", [ASSIGNMENT], repo=course)
+    master, release = notebooks(course)
+    folder = copy / "submitted" / "good" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(solved(master, release), folder / NOTEBOOK)
+    tools = tmp_path / "bin"  # what grading runs, without bwrap
+    tools.mkdir()
+    for name in ("python", "python3", "sh"):
+        (tools / name).symlink_to(shutil.which(name) or sys.executable)
+    refused = subprocess.run([sys.executable, "-m", "autograder.grade_class", ASSIGNMENT],
+                             cwd=copy, env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{tools}"},
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "bubblewrap (bwrap) is not installed" in refused.stderr
+    assert "apt-get install bubblewrap" in refused.stderr and "--unconfined" in refused.stderr
+    assert not (copy / "autograded" / "good").exists() and not (copy / "reports").exists()
