@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.parts import autograded_parts, points_per_test
+from autograder.parts import autograded_parts, points_per_test, section_of_tests
 from autograder.submissions import read
 
 REPO = Path(__file__).resolve().parent.parent
@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parent.parent
 class Assignment:
     """name: the folder name under source/; notebooks: file names of its notebooks;
     masters / releases: file name -> notebook; points: test id -> points (notebook order);
-    tests: file name -> its test ids; parts: answer id -> its test ids."""
+    tests: file name -> its test ids; parts: answer id -> its test ids; sections: test id ->
+    the heading of the section it is in ("Part 3: The first network (3 points)")."""
 
     name: str
     notebooks: tuple[str, ...]
@@ -22,6 +23,7 @@ class Assignment:
     points: dict[str, float]
     tests: dict[str, tuple[str, ...]]
     parts: dict[str, list[str]]
+    sections: dict[str, str]
 
     @property
     def max_points(self) -> float:
@@ -42,10 +44,12 @@ def load_assignment(name: str, course: Path = REPO) -> Assignment:
     masters = {notebook: read(course / "source" / name / notebook) for notebook in names}
     releases = {notebook: read(course / "release" / name / notebook) for notebook in names
                 if (course / "release" / name / notebook).is_file()}
-    points, tests, parts = {}, {}, {}
+    points, tests, parts, sections = {}, {}, {}, {}
     for notebook, master in masters.items():
         own = points_per_test(master)
         points.update(own)
         tests[notebook] = tuple(own)
         parts.update(autograded_parts(master))
-    return Assignment(name, names, masters, releases, points, tests, parts)
+        prefix = f"{notebook}: " if len(masters) > 1 else ""
+        sections.update({test: prefix + heading for test, heading in section_of_tests(master).items()})
+    return Assignment(name, names, masters, releases, points, tests, parts, sections)

@@ -79,7 +79,8 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
     rows = [{"student": s, "status": state[s]["status"], "reason": state[s]["reason"],
              "scores": {} if state[s]["status"] == st.REFUSED
              else cell_scores(course_db_url(course), assignment_name, s)} for s in sorted(state)]
-    page = write_report(rows, assignment.points, reports, f"{assignment_name} class report")
+    page = write_report(rows, assignment.points, reports, f"{assignment_name} class report",
+                        sections=assignment.sections)
     progress(f"report: {page}")
     return rows
 

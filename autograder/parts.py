@@ -1,5 +1,7 @@
 """The autograded parts of a notebook: each code answer cell and the test cells after it."""
 
+import re
+
 from autograder.submissions import is_answer, nbgrader_id
 
 
@@ -31,3 +33,19 @@ def points_per_test(master) -> dict[str, float]:
     """Points of every autograded test cell, by grade id."""
     return {nbgrader_id(cell): float(cell.metadata["nbgrader"]["points"])
             for cell in master.cells if is_test(cell)}
+
+
+SECTION = re.compile(r"^##\s+(.+?)\s*$", re.M)  # "## Part 3: The first network (3 points)"
+
+
+def section_of_tests(master) -> dict[str, str]:
+    """The section heading (level 2, as the student reads it) above every test cell, by grade id."""
+    sections, current = {}, "(before the first section)"
+    for cell in master.cells:
+        if cell.cell_type == "markdown":
+            headings = SECTION.findall(cell.source)
+            if headings:
+                current = headings[-1]
+        elif is_test(cell):
+            sections[nbgrader_id(cell)] = current
+    return sections

@@ -193,7 +193,7 @@ def test_every_graded_student_has_an_autograded_notebook_feedback_and_a_report_l
     assert len(lines) == 1 + len(EXPECTED)
     assert "timed out" in next(line for line in lines if line.startswith("infinite_loop,"))
     assert "cell negate" in next(line for line in lines if line.startswith("infinite_loop,"))
-    for name in ("report.html", "totals.png", "questions.png", "questions.csv", "nbgrader_grades.csv"):
+    for name in ("report.html", "totals.png", "parts.png", "questions.csv", "nbgrader_grades.csv"):
         assert (report / name).is_file(), name
 
 
