@@ -8,9 +8,10 @@ import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
-    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, Execute, GetGrades,
+    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
+from nbgrader.validator import Validator
 
 from autograder.grade import LMS_FILE_NAME
 from autograder.preprocessors import GuardedExecute, HideHiddenTests, RejectTampering
@@ -72,6 +73,14 @@ c.SandboxedKernelManager.max_processes = 512
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]*"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The same policy when a student validates (nbgrader validate, the lab's Validate button),
+# so that validate passes exactly the notebooks that autograde to full points, whether or
+# not TensorFlow happened to log. nbgrader does not mark the Validator's preprocessor list
+# as configurable: it is marked here, and IgnorePattern (configured above) appended to
+# nbgrader's own list. tests/test_grading_quietness.py checks it, with plain nbgrader as
+# the control. ---
+Validator.preprocessors.tag(config=True)
+c.Validator.preprocessors = [CheckCellMetadata, ClearOutput, Execute, IgnorePattern]
 
 # --- Keep stored notebooks small even if a submission prints without end ---
 c.LimitOutput.max_lines = 1000

@@ -1,7 +1,8 @@
-"""Library noise on stderr costs no points; failing tests still cost all of theirs."""
+"""Library noise on stderr costs no points and fails no validation; failing tests still cost all of theirs."""
 
 import shutil
 
+import nbformat
 import pytest
 
 from autograder.gradebook import cell_scores
@@ -43,3 +44,39 @@ def test_without_the_config_stderr_would_zero_the_cell(course):
     nbgrader(course, "autograde", "ps1", "--force", "--IgnorePattern.enabled=False")
     scores = cell_scores(f"sqlite:///{course}/gradebook.db", "ps1", "alice")
     assert scores == {"warns_but_correct": 0.0, "wrong": 0.0}
+
+
+def test_validate_passes_a_correct_notebook_that_writes_to_stderr(course, tmp_path):
+    """Validate tells the truth: a notebook that autogrades to full points validates clean,
+    however much its test cells wrote to stderr; a wrong answer still fails validation."""
+    correct = tmp_path / "correct.ipynb"
+    notebook = nbformat.read(course / "source" / "ps1" / "ps1.ipynb", as_version=4)
+    notebook.cells = notebook.cells[:2]  # the answer and its noisy, passing test
+    nbformat.write(notebook, correct)
+    result = nbgrader(course, "validate", str(correct), check=False)
+    assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout
+    wrong = nbgrader(course, "validate", str(course / "source" / "ps1" / "ps1.ipynb"), check=False)
+    assert "VALIDATION FAILED ON 1 CELL(S)" in wrong.stdout and "expected 41, got 42" in wrong.stdout
+
+
+def test_without_the_config_validate_would_cry_wolf(course, tmp_path):
+    """Control: plain nbgrader (no course config here) fails the same correct notebook."""
+    correct = tmp_path / "correct.ipynb"
+    notebook = nbformat.read(course / "source" / "ps1" / "ps1.ipynb", as_version=4)
+    notebook.cells = notebook.cells[:2]
+    nbformat.write(notebook, correct)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    result = nbgrader(plain, "validate", str(correct), check=False)
+    assert "VALIDATION FAILED ON 1 CELL(S)" in result.stdout, result.stdout
+
+
+def test_the_course_config_loads_without_error():
+    """nbgrader ignores a config file that raises, silently: every setting would be lost."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder.assignment import REPO
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    assert config.IgnorePattern.enabled and config.Autograde.autograde_preprocessors
+    assert "IgnorePattern" in [preprocessor.__name__ for preprocessor in config.Validator.preprocessors]
