@@ -92,6 +92,9 @@ def bwrap_command(command: list[str], *, workdir: Path, runtime_dir: Path,
     env: the whole environment the command gets.
     limits: prlimit options (``{"as": bytes, "nproc": n, "fsize": bytes, "nofile": n}``).
     """
+    # --die-with-parent: bwrap, and all in the sandbox, die when the process that started it
+    # does. jupyter_client starts kernels in a session of their own, so this is what ends a
+    # kernel when a grader is killed (per-student time limit, Ctrl-C).
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
             "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "grader",
             *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]

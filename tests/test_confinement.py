@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -292,3 +293,22 @@ def test_without_bubblewrap_grading_is_refused_with_the_fix(course, tmp_path):  
     assert "bubblewrap (bwrap) is not installed" in refused.stderr
     assert "apt-get install bubblewrap" in refused.stderr and "--unconfined" in refused.stderr
     assert not (copy / "autograded" / "good").exists() and not (copy / "reports").exists()
+
+
+def test_a_grader_stopped_at_its_time_limit_leaves_no_process(course, tmp_path):  # noqa: F811
+    """The per-student limit kills nbgrader; the sandboxed kernel, in a session of its own,
+    and what it started must die with it (bwrap --die-with-parent). A cell that waits costs
+    no processor time, so only the per-student limit stops it here."""
+    master, release = notebooks(course)
+    copy = copy_course(tmp_path / "course", [ASSIGNMENT], repo=course)
+    waiter = (f"import subprocess, time\nsubprocess.Popen(['{MARKER}-waiter', '600'], executable='/bin/sleep')\n"
+              "while True:\n    time.sleep(1)\n" + CORRECT)
+    folder = copy / "submitted" / "waiter" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(solved(master, release, {"negate": waiter}), folder / NOTEBOOK)
+    [row] = grade_class(copy, ASSIGNMENT, limits=Limits(time_s=20, memory_mb=1000), progress=lambda line: None)
+    assert row["status"] == "grader time limit", row
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-f", f"{MARKER}-waiter|ipykernel_launcher -f {tempfile.gettempdir()}/kit-kernel"],
+                          capture_output=True, text=True).stdout
+    assert not left, f"processes left behind: {left}"
