@@ -253,8 +253,12 @@ def test_an_interrupted_run_resumes_to_the_same_grades(course, tmp_path, two_wor
     submit_class(copy, class_submissions(course))
     command = [sys.executable, "-m", "autograder.grade_class", ASSIGNMENT, "--workers", "2",
                "--memory-cap", "1000"]
+    # Started as a shell starts a background job: with SIGINT ignored, which Python then
+    # leaves ignored (no KeyboardInterrupt). This is how a SIGINT was once lost; the
+    # command installs its own handler.
     process = subprocess.Popen(command, cwd=copy, env=nbgrader_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                               stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     state = copy / "reports" / ASSIGNMENT / "state.json"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not (state.is_file() and len(json.loads(state.read_text())) >= 8):
