@@ -261,7 +261,7 @@ def build_classifier(hidden_units):
     for layer in dense_stack(hidden_units, "relu") + dense_stack(10, "softmax"):
         model.add(layer)
     model.compile(loss=keras.losses.sparse_categorical_crossentropy, optimizer=keras.optimizers.Adam(),
-                  metrics=["acc"])
+                  metrics=["accuracy"])
     return model""",
     "build_cnn": """def build_cnn(n_conv):
     import tensorflow as tf
