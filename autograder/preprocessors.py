@@ -93,7 +93,7 @@ class GuardedExecute(Execute):
             self.log.error("Kernel died in cell %s; failing it and every test after it", self._running)
             why, ename = "the kernel died while running this cell", DEAD_KERNEL_ERROR
             if self._over_cpu_limit:
-                why = self.cpu_limit_message.format(limit=self.cpu_limit) + " (it ignored the interrupt)"
+                why = self._cpu_limit_text() + " (it ignored the interrupt)"
                 ename = TIMEOUT_ERROR
             elif self._sandbox is not None and self._sandbox.memory_exceeded():
                 why = (f"{MEMORY_LIMIT_MESSAGE} ({self._sandbox.memory_mb} MB) while running this "
@@ -133,12 +133,14 @@ class GuardedExecute(Execute):
         # A stopped cell says why, instead of showing the KeyboardInterrupt that stopped it.
         timeouts = [output for output in cell.outputs if output.get("ename") == TIMEOUT_ERROR]
         if self._over_cpu_limit:
-            timeouts = [_error(TIMEOUT_ERROR, self.cpu_limit_message.format(limit=self.cpu_limit))]
+            timeouts = [_error(TIMEOUT_ERROR, self._cpu_limit_text())]
         if timeouts:
             cell.outputs = [output for output in cell.outputs if output.output_type != "error"]
             cell.outputs.append(timeouts[0])
         self._add_hints(cell, cell_index)
         return cell
+
+    execute_cell = run_sync(async_execute_cell)  # nbclient binds its own coroutine otherwise
 
     def _add_hints(self, cell, index: int) -> None:
         """Append to each error of the cell what to write instead, where hints.py knows."""
@@ -155,7 +157,8 @@ class GuardedExecute(Execute):
             if hint:
                 output.traceback = [*output.get("traceback", []), f"Hint: {hint}"]
 
-    execute_cell = run_sync(async_execute_cell)
+    def _cpu_limit_text(self) -> str:
+        return self.cpu_limit_message.format(limit=self.cpu_limit)
 
     async def _stop_over_cpu_limit(self, used, start: float) -> None:
         """Interrupt the running cell once it has used ``cpu_limit`` processor seconds; kill
