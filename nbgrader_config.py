@@ -93,7 +93,6 @@ c.GuardedExecute.max_output_chars = 200_000
 # cell it died in and the tests after it, instead of dropping the notebook. ---
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
-    RejectTampering,
 ]
 c.Autograde.autograde_preprocessors = [
     GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,

@@ -19,10 +19,11 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from nbgrader.utils import is_grade, is_locked
+from nbgrader.utils import is_grade, is_locked, is_solution
 from traitlets import Integer, List, Unicode
 
 from autograder.hints import NAME_ERROR, failed_definition_hint, keras2_hint
+from autograder.judge import Judge
 from autograder.sandbox import SandboxedKernelManager
 from autograder.status import (
     DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_GRADED_PREFIX, NOT_RUN_ERROR, TIMEOUT_ERROR,
@@ -78,6 +79,7 @@ class GuardedExecute(Execute):
     _printed = 0
     _sandbox = None  # the kernel manager; nbclient forgets it when it cleans up
     _over_cpu_limit = False
+    _judge = None
 
     def __init__(self, *args, **kwargs):
         # nbgrader's Execute passes its own kernel manager class as an argument, which beats
@@ -87,6 +89,8 @@ class GuardedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._running = None
+        threads = self.config.SandboxedKernelManager.get("threads", SandboxedKernelManager.threads.default_value)
+        self._judge = Judge(self._run_probe, threads=threads, log=self.log)
         try:
             return super().preprocess(nb, resources, km=km)
         except DeadKernelError:
@@ -112,8 +116,31 @@ class GuardedExecute(Execute):
         return km
 
     def preprocess_cell(self, cell, resources, index):
+        """Answer and other cells run in the student's kernel; autograded test cells are judged
+        in the grader (autograder/judge.py); locked cells, the master's own, run in both."""
         self._running, self._printed = index, 0
-        return super().preprocess_cell(cell, resources, index)
+        if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell):
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            if cell.cell_type == "code" and is_locked(cell) and not is_grade(cell):
+                self._judge.run_trusted(cell.source)
+            return cell, resources
+        verdict = self._judge.judge_cell(cell.source, float(cell.metadata["nbgrader"]["points"]))
+        cell.outputs, cell.execution_count = verdict.outputs(), None
+        if verdict.marker == DEAD_KERNEL_ERROR:
+            raise DeadKernelError("Kernel died")
+        return cell, resources
+
+    def _run_probe(self, code: str) -> list:
+        """Run the judge's code in the student's kernel, under the cell limits; its outputs."""
+        cell = NotebookNode(cell_type="code", source=code, metadata={}, outputs=[], execution_count=None)
+        test_cell = self.nb.cells[self._running]  # nbclient puts the cell it ran in the notebook
+        try:
+            self.execute_cell(cell, self._running, store_history=False)
+        except DeadKernelError:
+            return [_error(DEAD_KERNEL_ERROR, "the kernel died while running your code")]
+        finally:
+            self.nb.cells[self._running] = test_cell
+        return cell.outputs
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if cell.cell_type != "code":

@@ -30,7 +30,16 @@ def _kind(obj):
 
 
 def _as_array(actual, name):
-    """``actual`` (ndarray, numpy scalar or Python number) as an ndarray; fails on anything else."""
+    """``actual`` as an ndarray: an ndarray, a numpy scalar, a Python number, or a list or
+    tuple of numbers (its values are still worth checking; ``assert_dtype`` and
+    ``assert_array`` tell it from an array). Fails on anything else."""
+    if isinstance(actual, (list, tuple)):
+        try:
+            array = np.asarray(actual)
+        except ValueError:  # ragged
+            array = None
+        if array is not None and array.dtype.kind in "biuf":
+            return array
     if not isinstance(actual, (np.ndarray, np.generic, int, float)):
         raise AssertionError(f"{name}: expected a numpy array, got {_kind(actual)}")
     return np.asarray(actual)
@@ -63,14 +72,18 @@ def assert_dtype(actual, expected, name="result"):
 
     ``expected`` is a dtype or type (``np.float32``, ``"uint8"``) or an abstract
     numpy kind (``np.floating``, ``np.integer``) that any matching dtype satisfies.
+    A list or tuple has no dtype, so it fails here (other checks still judge its values).
     """
+    abstract = isinstance(expected, type) and expected in (
+        np.generic, np.number, np.integer, np.signedinteger, np.unsignedinteger,
+        np.inexact, np.floating, np.complexfloating,
+    )
+    wanted = f"a {expected.__name__} dtype" if abstract else f"dtype {np.dtype(expected)}"
+    if isinstance(actual, (list, tuple)):
+        raise AssertionError(f"{name}: expected a numpy array of {wanted}, got a {type(actual).__name__}: "
+                             "convert it with np.asarray(...)")
     got = _as_array(actual, name).dtype
     if not np.issubdtype(got, expected):
-        abstract = isinstance(expected, type) and expected in (
-            np.generic, np.number, np.integer, np.signedinteger, np.unsignedinteger,
-            np.inexact, np.floating, np.complexfloating,
-        )
-        wanted = f"a {expected.__name__} dtype" if abstract else f"dtype {np.dtype(expected)}"
         raise AssertionError(f"{name}: expected {wanted}, got {got}")
 
 

@@ -375,8 +375,30 @@ CALLS = {
 )
 def test_wrong_kind_is_an_assertion_error(fitted, check, wrong, kind):
     obj = fitted[1] if wrong == "history" else wrong
+    if isinstance(wrong, list) and check in LIST_VALUES_CHECKED:
+        pytest.skip("a list of numbers is judged by its values (test_a_list_is_judged_by_its_values)")
     with pytest.raises(AssertionError, match=re.escape(f"got {kind}")):
         CALLS[check](obj)
+
+
+LIST_VALUES_CHECKED = {"assert_shape", "assert_close", "assert_in_range", "relative_error",
+                       "assert_relative_error", "assert_no_nan", "assert_dtype"}
+
+
+def test_a_list_is_judged_by_its_values():
+    """A list where the docstring asks for an array keeps the points of its values; only
+    assert_array and assert_dtype, which check the kind itself, fail it."""
+    values = [0.5, 0.25, 1.0]
+    checks.assert_shape(values, (3,))
+    checks.assert_close(values, np.array([0.5, 0.25, 1.0]))
+    checks.assert_in_range(values, 0, 1)
+    checks.assert_relative_error(values, np.array([0.5, 0.25, 1.0]))
+    with pytest.raises(AssertionError, match=re.escape("x: expected a numpy array of dtype float32, got a list")):
+        checks.assert_dtype(values, np.float32, name="x")
+    with pytest.raises(AssertionError, match="got list"):
+        checks.assert_array(values)
+    with pytest.raises(AssertionError, match="expected a numpy array, got list"):  # ragged
+        checks.assert_shape([[1.0], [2.0, 3.0]], (2,))
 
 
 def test_import_does_not_load_tensorflow():

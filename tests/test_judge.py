@@ -1,0 +1,220 @@
+"""The trusted judge: test cells run in the grader; the student's kernel only answers calls.
+
+Each test grades a small notebook through ``GuardedExecute`` (the real path, in the sandbox
+where the host has one): a locked set-up cell, the student's cells, then autograded test
+cells, scored as nbgrader scores them. The attacks are written by someone who has read
+the kit's source; each must score exactly what the same answer scores without the attack.
+"""
+
+from pathlib import Path
+
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from nbgrader.utils import determine_grade
+from traitlets.config import Config
+
+from autograder.preprocessors import GuardedExecute
+from autograder.sandbox import host_problem
+
+SETUP = "import numpy as np\nfrom helpers.checks import assert_close, assert_dtype, assert_shape, relative_error"
+SCALE_TEST = """_x = np.array([[0, 51], [255, 102]], dtype=np.uint8)
+_scaled = scale(_x)
+assert_shape(_scaled, (2, 2), name="scale(x)")
+assert_dtype(_scaled, np.float32, name="scale(x)")
+assert_close(_scaled, [[0.0, 0.2], [1.0, 0.4]], name="scale(x)")
+### BEGIN HIDDEN TESTS
+_big = np.arange(256, dtype=np.uint8).reshape(16, 16)
+_expected = _big / 255.0
+assert_close(scale(_big), _expected, rtol=1e-6, name="scale(x) on 16x16")
+### END HIDDEN TESTS"""
+RIGHT = "def scale(x):\n    return x.astype('float32') / 255"
+WRONG = "def scale(x):\n    return x.astype('float32') / 256"
+
+
+def judged(tmp_path: Path, answers: list[str], tests=(SCALE_TEST,), points=4.0, setup=SETUP):
+    """Grade a notebook: locked set-up, the student's cells, then the test cells; returns
+    (score of each test cell, the executed test cells)."""
+    cells = [new_code_cell(setup, metadata={"nbgrader": {
+        "grade": False, "solution": False, "locked": True, "grade_id": "setup"}})]
+    cells += [new_code_cell(source) for source in answers]
+    tested = []
+    for number, source in enumerate(tests):
+        cells.append(new_code_cell(source, metadata={"nbgrader": {
+            "grade": True, "solution": False, "locked": True, "grade_id": f"test_{number}", "points": points}}))
+        tested.append(len(cells) - 1)
+    notebook = new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    executor = GuardedExecute(config=Config(SandboxedKernelManager={"confine": host_problem() is None}),
+                              cpu_limit=60, timeout=120)
+    notebook, _ = executor.preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    result = [notebook.cells[index] for index in tested]
+    return [determine_grade(cell)[0] for cell in result], result
+
+
+def report(cell) -> str:
+    return "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
+
+
+def test_a_right_answer_gets_every_point_and_a_list_of_checks(tmp_path):
+    [score], [cell] = judged(tmp_path, [RIGHT])
+    assert score == 4.0
+    assert report(cell).startswith("4 of 4 checks passed: 4 of 4 points")
+    assert "hidden check 1" in report(cell)
+    assert "_big" not in report(cell)  # hidden checks are shown by number, never by source
+
+
+def test_checks_carry_partial_credit_and_all_of_them_report(tmp_path):
+    float64 = "def scale(x):\n    return x / 255"  # right values, wrong dtype: 3 of 4 checks
+    [score], [cell] = judged(tmp_path, [float64])
+    assert score == 3.0
+    assert "FAILED  assert_dtype(_scaled, np.float32" in report(cell)
+    assert "expected dtype float32, got float64" in report(cell)
+    [score], [cell] = judged(tmp_path, [WRONG])  # right shape and dtype, wrong values: 2 of 4
+    assert score == 2.0
+    assert report(cell).count("FAILED") == 2
+
+
+def test_a_blank_answer_scores_nothing(tmp_path):
+    [score], [cell] = judged(tmp_path, ["def scale(x):\n    raise NotImplementedError()"])
+    assert score == 0.0
+    assert "scale(...) raised NotImplementedError" in report(cell)
+
+
+def test_a_list_where_an_array_is_asked_keeps_the_points_of_its_values(tmp_path):
+    as_list = "def scale(x):\n    return (x / 255).tolist()"
+    [score], [cell] = judged(tmp_path, [as_list])
+    assert score == 3.0, report(cell)
+    assert "got a list: convert it with np.asarray" in report(cell)
+
+
+INNOCENT = {
+    "shadowed builtins": "sum = 0\nmax = 3\ninput = 'x'\nid = 7\ntype = 'relu'\nfor id, name in enumerate('ab'):\n    pass",
+    "own relative_error": "def relative_error(a, b):\n    return 0.0",
+    "with open as input": "with open('notes.txt', 'w') as input:\n    input.write('x')",
+    "percent continuation": "n = 3\nprint('%d runs'\n      % (n))",
+    "star import": "from numpy import *",
+    "own np": "import numpy as np_\nnp = None",
+}
+
+
+@pytest.mark.parametrize("idiom", INNOCENT)
+def test_innocent_idioms_keep_every_point(tmp_path, idiom):
+    [score], [cell] = judged(tmp_path, [INNOCENT[idiom], "import numpy\n" + RIGHT.replace("x.astype", "numpy.asarray(x).astype")])
+    assert score == 4.0, report(cell)
+
+
+ATTACKS = {
+    # rebinding what the tests use, in every way the student's namespace allows
+    "rebound check": "assert_close = assert_shape = assert_dtype = lambda *a, **k: None",
+    "vars()": "vars()['assert_close'] = lambda *a, **k: None",
+    "global in a function": "def f():\n    global assert_close\n    assert_close = lambda *a, **k: None\nf()",
+    "__code__ swap": "import helpers.checks\nhelpers.checks.assert_close.__code__ = (lambda *a, **k: None).__code__",
+    "module attribute": "import helpers.checks\nhelpers.checks.assert_close = lambda *a, **k: None",
+    "numpy patched": "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.testing.assert_allclose = lambda *a, **k: None",
+    "input transformer": ("from IPython import get_ipython as g\n"
+                          "g().input_transformers_cleanup.append("
+                          "lambda lines: ['pass\\n'] if any('assert' in l for l in lines) else lines)"),
+    "custom exception handler": "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)",
+    "thread that re-patches": ("import threading, time, helpers.checks\n"
+                               "def loop():\n    while True:\n        helpers.checks.assert_close = lambda *a, **k: None\n"
+                               "        time.sleep(0.01)\nthreading.Thread(target=loop, daemon=True).start()"),
+    "float equal to everything": ("class Yes(float):\n    __eq__ = lambda s, o: True\n    __lt__ = __le__ = __gt__ = __ge__ = __eq__\n"
+                                  "class Arr(np.ndarray):\n    __eq__ = lambda s, o: np.ones(s.shape, bool)\n"),
+    "sys.modules swap": ("import sys, types\nfake = types.ModuleType('helpers.checks')\n"
+                         "fake.__dict__.update({n: (lambda *a, **k: None) for n in dir(sys.modules['helpers.checks']) if n.startswith('assert')})\n"
+                         "sys.modules['helpers.checks'] = fake"),
+}
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_tampering_gains_nothing(tmp_path, attack):
+    """Each attack with a wrong answer scores what the wrong answer scores alone (2 of 4)."""
+    wrong = WRONG if attack != "float equal to everything" else \
+        "def scale(x):\n    return (x.astype('float32') / 256).view(Arr)"
+    [score], [cell] = judged(tmp_path, [ATTACKS[attack], wrong])
+    assert score == 2.0, report(cell)
+
+
+def test_a_forged_keras_config_runs_nothing_in_the_grader(tmp_path):
+    """The student's kernel may send any config: one naming code outside Keras is refused."""
+    marker = tmp_path / "forged"
+    forge = (f"import keras\nkeras.saving.serialize_keras_object = lambda obj: {{'module': 'posix', "
+             f"'class_name': 'system', 'config': 'touch {marker}', 'registered_name': None}}\n"
+             "def build():\n    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])")
+    setup = SETUP + "\nimport keras"
+    test = "_model = build()\nassert isinstance(_model, keras.Model), 'expected a model'"
+    [score], [cell] = judged(tmp_path, [forge], tests=(test,), setup=setup)
+    assert score == 0.0
+    assert "which the grader does not rebuild" in report(cell)
+    assert not marker.exists()
+
+
+def test_a_lambda_layer_is_not_run_in_the_grader(tmp_path):
+    """Safe mode refuses a Lambda layer's code; its function would write a file if it ever ran
+    in the grader (the process that has pytest loaded, unlike the student's kernel)."""
+    marker = tmp_path / "lambda-ran-in-grader"
+    lam = ("import keras, sys\ndef build():\n    return keras.Sequential([keras.Input((2,)), keras.layers.Lambda("
+           f"lambda x: (open('{marker}', 'w').close() if 'pytest' in sys.modules else None, x)[1]), "
+           "keras.layers.Dense(1)])")
+    setup = SETUP + "\nimport keras"
+    test = "_model = build()\n_out = _model(np.ones((1, 2), dtype='float32'))\nassert _out.shape == (1, 1)"
+    [score], [cell] = judged(tmp_path, [lam], tests=(test,), setup=setup)
+    assert score == 0.0, report(cell)
+    assert "Lambda" in report(cell) or "lambda" in report(cell)
+    assert not marker.exists()
+
+
+def test_the_model_is_rebuilt_and_trained_by_the_grader(tmp_path):
+    """A model whose evaluate() and fit() were replaced in the student's kernel is judged on
+    what its architecture does when the grader trains it."""
+    setup = SETUP + "\nimport keras\nfrom helpers.checks import assert_accuracy_above\nfrom helpers.seeding import seed_everything"
+    liar = ("import keras\ndef build():\n    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation='softmax')])\n"
+            "    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss='sparse_categorical_crossentropy')\n"
+            "    model.fit = lambda *a, **k: None\n"
+            "    model.evaluate = lambda *a, **k: [0.0, 1.0]\n"
+            "    model.predict = lambda x, **k: np.eye(2)[(x[:, 0] > 0).astype(int)]\n"
+            "    return model")
+    test = ("_x = np.random.default_rng(0).normal(size=(200, 2)).astype('float32')\n_y = (_x[:, 0] > 0).astype(int)\n"
+            "seed_everything(0)\n_model = build()\n_model.fit(_x, _y, epochs=3, verbose=0)\n"
+            "_acc = float(np.mean(_model.predict(_x, verbose=0).argmax(axis=1) == _y))\n"
+            "assert_accuracy_above(_acc, 0.9, name='accuracy')")
+    [score], [cell] = judged(tmp_path, [liar], tests=(test,), setup=setup)
+    assert score == 0.0, report(cell)  # learning rate 0: the grader's copy learns nothing
+    honest = liar.replace("learning_rate=0.0", "learning_rate=0.5").replace("    model.fit = ", "    # ").replace(
+        "    model.evaluate", "    # ").replace("    model.predict", "    # ")
+    [score], [cell] = judged(tmp_path, [honest], tests=(test,), setup=setup)
+    assert score == 4.0, report(cell)
+
+
+def test_a_loss_written_as_a_function_is_judged_by_its_values(tmp_path):
+    setup = SETUP + "\nimport keras\nfrom helpers.checks import assert_compiled"
+    own_mse = ("import keras\ndef my_loss(y_true, y_pred):\n    return keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)\n"
+               "def build():\n    model = keras.Sequential()\n    model.add(keras.layers.Dense(3, input_shape=(4,)))\n"
+               "    model.compile(optimizer='sgd', loss=my_loss)\n    return model")
+    test = ("assert_compiled(build(), loss='mean_squared_error', optimizer='sgd', name='build()')\n"
+            "build().fit(np.zeros((4, 4)), np.zeros((4, 3)), epochs=1, verbose=0)")
+    [score], [cell] = judged(tmp_path, [own_mse], tests=(test,), setup=setup)
+    assert score == 4.0, report(cell)
+    own_mae = own_mse.replace("keras.ops.square(y_true - y_pred)", "keras.ops.abs(y_true - y_pred)")
+    [score], [cell] = judged(tmp_path, [own_mae], tests=(test,), setup=setup)
+    assert score == 0.0
+    # the grader names the Keras loss the student's function computes
+    assert "expected loss 'mean_squared_error', got 'mean_absolute_error'" in report(cell)
+
+
+def test_functions_the_test_passes_run_in_the_student_kernel_with_their_data(tmp_path):
+    """A test's own functions and closures travel as code; arrays changed in place come back."""
+    setup = SETUP
+    answer = ("def numeric_gradient(f, x, h=1e-5):\n    grad = np.zeros_like(x)\n"
+              "    for i in np.ndindex(x.shape):\n        old = x[i]\n        x[i] = old + h\n        up = f(x)\n"
+              "        x[i] = old - h\n        down = f(x)\n        x[i] = old\n        grad[i] = (up - down) / (2 * h)\n"
+              "    return grad")
+    test = ("_arr = np.array([0.5, -1.0, 2.0])\n_copy = _arr.copy()\n"
+            "_g = numeric_gradient(lambda _unused: float(np.sum(_arr ** 3)), _arr)\n"
+            "assert_close(_g, 3 * _copy ** 2, rtol=1e-5, name='gradient')\n"
+            "assert_close(_arr, _copy, name='x after numeric_gradient (restored)')")
+    [score], [cell] = judged(tmp_path, [answer], tests=(test,), setup=setup)
+    assert score == 4.0, report(cell)
+    not_restored = answer.replace("        x[i] = old\n", "")
+    [score], [cell] = judged(tmp_path, [not_restored], tests=(test,), setup=setup)
+    assert score < 4.0 and "restored" in report(cell)
