@@ -14,7 +14,7 @@ from nbgrader.preprocessors import (
 from nbgrader.validator import Validator
 
 from autograder.grade import LMS_FILE_NAME
-from autograder.preprocessors import GuardedExecute, HideHiddenTests, RejectTampering
+from autograder.preprocessors import GuardedExecute, HideHiddenTests
 from autograder.status import TIMEOUT_ERROR
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it loads this file)
@@ -87,10 +87,11 @@ c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 c.GuardedExecute.max_output_chars = 200_000
 
-# --- Autograding pipeline: nbgrader's own, plus two stages of the kit (autograder/
-# preprocessors.py). RejectTampering fails the tests that follow answer code rebinding
-# what the tests use; GuardedExecute replaces Execute so a dead kernel fails only the
-# cell it died in and the tests after it, instead of dropping the notebook. ---
+# --- Autograding pipeline: nbgrader's own, with GuardedExecute (autograder/preprocessors.py)
+# in place of Execute: a dead kernel fails only the cell it died in and the tests after it,
+# instead of dropping the notebook; and autograded test cells are judged in the grader, not
+# in the student's kernel (autograder/judge.py): the student's functions are called there
+# and what they return crosses back as data. ---
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
 ]

@@ -30,6 +30,7 @@ from autograder.assignment import Assignment
 from autograder.merge import AutoGrades, read_grades
 from autograder.nbgrader_cli import NBGRADER, nbgrader_env
 from autograder.submissions import nbgrader_id
+from autograder.suspicious import suspicious_lines
 
 STUDENT_ID = r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}"  # a safe folder name: no "/", "*", "[" or leading "-" or "."
 # LMS file names, "<student>_<anything>_<notebook>.ipynb" (Canvas: "alice_12345_67890_mnist.ipynb");
@@ -231,13 +232,15 @@ def stop(process: subprocess.Popen) -> None:
 
 def notebook_problems(assignment: Assignment, notebooks: dict[str, str],
                       present: set[str]) -> list[tuple[str, str]]:
-    """Problems read from the executed notebooks: timeouts, dead kernels, tampering, lost tests."""
+    """Problems read from the executed notebooks: timeouts, dead kernels, lost tests, and code
+    for a TA to review (suspicious.py)."""
     problems = []
     for name, test_ids in assignment.tests.items():
         if name not in present or name not in notebooks:
             continue
         notebook = nbformat.reads(notebooks[name], as_version=4)
         problems += [(status, f"{name}: {where}") for status, where in _cell_problems(notebook)]
+        problems += [(st.TO_REVIEW, f"{name}: to review: {line}") for line in suspicious_lines(notebook)]
         missing = sorted(set(test_ids) - {nbgrader_id(cell) for cell in notebook.cells})
         if missing:
             problems.append((st.TEST_CELLS_MISSING, f"{name}: test cells {', '.join(missing)} were "
@@ -263,6 +266,3 @@ def _cell_problems(notebook):
             elif output.ename == st.DEAD_KERNEL_ERROR:
                 memory = st.MEMORY_LIMIT_MESSAGE in output.evalue
                 yield (st.MEMORY_CAP if memory else st.KERNEL_DIED), f"{where}: {output.evalue}"
-            elif str(output.evalue).startswith(st.NOT_GRADED_PREFIX):
-                yield st.TAMPERING, f"{where}: {output.evalue}"
-                return

@@ -34,6 +34,7 @@ import numpy as np
 from nbformat.notebooknode import NotebookNode
 
 from autograder import probe
+from autograder.source import python_source
 from autograder.status import DEAD_KERNEL_ERROR, NOT_RUN_ERROR, TIMEOUT_ERROR
 
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -73,6 +74,13 @@ class Unreadable:
 
     def __repr__(self):
         return f"<{self.what}>"
+
+
+class _NoShell:
+    """``get_ipython()`` in the judge: the master's magics (``%matplotlib inline``) do nothing there."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
 
 
 class StudentFunction:
@@ -155,7 +163,7 @@ class Judge:
             os.environ.setdefault(variable, str(threads))
         self._run_in_kernel = run_in_kernel
         self._log = log
-        self.namespace = {"__name__": "__judge__", "__builtins__": builtins}
+        self.namespace = {"__name__": "__judge__", "__builtins__": builtins, "get_ipython": _NoShell}
         self._calls_returned = 0
         self._marker = None  # set when a call met a time limit or the kernel died
         self._probe_source = probe.__loader__.get_source(probe.__name__)
@@ -163,10 +171,8 @@ class Judge:
     # --- the master's own code ---
     def run_trusted(self, source: str) -> None:
         """Run a locked cell of the master (set-up, helpers) in the judge's namespace."""
-        from autograder.preprocessors import without_magics
-
         try:
-            exec(compile(without_magics(source), "<locked cell>", "exec"), self.namespace)
+            exec(compile(python_source(source), "<locked cell>", "exec"), self.namespace)
         except Exception as error:  # the tests that need what it defines fail on their own
             if self._log:
                 self._log.warning("A locked cell failed in the judge: %s: %s", type(error).__name__, error)
@@ -175,10 +181,8 @@ class Judge:
 
     def judge_cell(self, source: str, points: float) -> Verdict:
         """Run one test cell (visible and hidden checks) against the student's code."""
-        from autograder.preprocessors import without_magics
-
         verdict = Verdict(points=points)
-        code = without_magics(source)
+        code = python_source(source)
         try:
             tree = ast.parse(code)
         except SyntaxError as error:

@@ -2,16 +2,13 @@
 
 * ``GuardedExecute`` replaces nbgrader's ``Execute``: it survives a dead kernel, bounds
   each cell's processor time and printed output, and adds hints to errors (hints.py).
-* ``RejectTampering`` runs before execution: a test cell that comes after answer code
-  which rebinds what the tests rely on, or changes how errors are reported, is replaced
-  by a failing cell that says why.
+  Autograded test cells are not run in the student's kernel: the judge (judge.py) runs
+  them in the grader and calls the student's functions as data.
 * ``HideHiddenTests`` runs when feedback is generated: students see each hidden test's
   message, never its source.
 """
 
-import ast
 import asyncio
-import builtins
 import re
 import signal
 
@@ -20,19 +17,15 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_locked, is_solution
-from traitlets import Integer, List, Unicode
+from traitlets import Bool, Integer, Unicode
 
 from autograder.hints import NAME_ERROR, failed_definition_hint, keras2_hint
 from autograder.judge import Judge
 from autograder.sandbox import SandboxedKernelManager
+from autograder.source import bindings, cell_name
 from autograder.status import (
-    DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_GRADED_PREFIX, NOT_RUN_ERROR, TIMEOUT_ERROR,
+    DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_RUN_ERROR, TIMEOUT_ERROR,
 )
-
-
-def _cell_name(cell, index: int) -> str:
-    """How a person finds a cell: its nbgrader id, else its position ("#12")."""
-    return cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{index + 1}"
 
 
 def _error(ename: str, message: str) -> NotebookNode:
@@ -70,6 +63,11 @@ class GuardedExecute(Execute):
         "stopped; under grading, shrink epochs, runs and sweeps with helpers.budget, "
         "e.g. EPOCHS = budget(20, grading=2)",
         help="What a cell over cpu_limit says; {limit} is replaced by the limit.",
+    ).tag(config=True)
+    judge = Bool(
+        True, help="Judge autograded test cells in the grader (judge.py). False runs them in the "
+        "student's kernel, as plain nbgrader does, where the student's code can change the verdict: "
+        "for comparisons only.",
     ).tag(config=True)
     cpu_limit_grace = Integer(
         15, help="Processor seconds a cell gets after the interrupt before its kernel is killed."
@@ -119,7 +117,7 @@ class GuardedExecute(Execute):
         """Answer and other cells run in the student's kernel; autograded test cells are judged
         in the grader (autograder/judge.py); locked cells, the master's own, run in both."""
         self._running, self._printed = index, 0
-        if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell):
+        if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell) or not self.judge:
             cell, resources = super().preprocess_cell(cell, resources, index)
             if cell.cell_type == "code" and is_locked(cell) and not is_grade(cell):
                 self._judge.run_trusted(cell.source)
@@ -155,7 +153,7 @@ class GuardedExecute(Execute):
             watchdog.cancel()
         spent = used() - start
         if spent > self.cpu_limit / 10:  # the instructor sees who comes near the limit
-            name = _cell_name(cell, cell_index)
+            name = cell_name(cell, cell_index)
             self.log.info("Cell %s used %.0f s of processor time (limit %d s)", name, spent, self.cpu_limit)
         # A stopped cell says why, instead of showing the KeyboardInterrupt that stopped it.
         timeouts = [output for output in cell.outputs if output.get("ename") == TIMEOUT_ERROR]
@@ -177,7 +175,7 @@ class GuardedExecute(Execute):
             message = f"{output.ename}: {output.evalue}"
             hint = keras2_hint(message)
             if hint is None and NAME_ERROR.search(message):
-                earlier = [(_cell_name(other, number), set(_bindings(other.source)),
+                earlier = [(cell_name(other, number), set(bindings(other.source)),
                             next((o.ename for o in other.get("outputs", []) if o.output_type == "error"), None))
                            for number, other in enumerate(self.nb.cells[:index]) if other.cell_type == "code"]
                 hint = failed_definition_hint(message, earlier)
@@ -221,113 +219,6 @@ class GuardedExecute(Execute):
                 cell.outputs.append(_error(ename, why))
             elif is_grade(cell):
                 cell.outputs = [_error(NOT_RUN_ERROR, "not run: the kernel died in an earlier cell")]
-
-
-class RejectTampering(NbGraderPreprocessor):
-    """Fail every test that follows answer code which tampers with the grading.
-
-    Tampering, in answer or other unlocked code at cell level: rebinding a builtin or a
-    name that a locked cell defined (the checks, ``np``, ``keras``...) to something else,
-    assigning attributes of imported modules or of those names, or touching what runs or
-    reports code (``set_custom_exc``, ``sys.excepthook``, ``builtins``, ``sys.modules``,
-    tracing, ``exec``). Re-importing the same module under the same name is fine; code
-    inside function bodies may use any local names.
-    """
-
-    forbidden_names = List(
-        Unicode(),
-        ["set_custom_exc", "showtraceback", "_showtraceback", "excepthook", "builtins",
-         "__builtins__", "modules", "settrace", "setprofile", "globals", "exec", "eval",
-         "setattr", "__import__", "get_ipython"],
-        help="Names and attributes answer code may not touch.",
-    ).tag(config=True)
-
-    def preprocess(self, nb, resources):
-        protected = {name: "builtins" for name in dir(builtins) if not name.startswith("_")}
-        reason = None
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            if not is_locked(cell) and reason is None:
-                reason = self._tampering(cell.source, protected)
-                if reason:
-                    reason = f"code cell {_cell_name(cell, index)}: {reason}"
-                    self.log.warning("Tampering found in %s", reason)
-            elif is_locked(cell) and not is_grade(cell):
-                protected.update(_bindings(cell.source))
-            elif is_grade(cell) and reason:
-                cell.source = (f"raise AssertionError({(NOT_GRADED_PREFIX + ' ' + reason)!r} "
-                               "' (answer code must not change what the tests use)')")
-        return nb, resources
-
-    def _tampering(self, source: str, protected: dict[str, str]) -> str | None:
-        try:
-            tree = ast.parse(without_magics(source))
-        except SyntaxError:
-            return None  # it fails on its own when it runs
-        bound = _bindings(source)
-        shared = set(protected) | {name for name, origin in bound.items() if origin != "code"}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id in self.forbidden_names:
-                return f"uses {node.id!r}"
-            if isinstance(node, ast.Attribute) and node.attr in self.forbidden_names:
-                return f"uses {ast.unparse(node)!r}"
-            if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                root = node
-                while isinstance(root, ast.Attribute):
-                    root = root.value
-                if isinstance(root, ast.Name) and root.id in shared:
-                    return f"changes {ast.unparse(node)!r}"
-        for name, origin in bound.items():
-            if name in protected and protected[name] != origin:
-                return f"redefines {name!r}, which the tests use"
-        return None
-
-
-def without_magics(source: str) -> str:
-    """Cell source with IPython magics and shell lines blanked, so that ``ast`` can parse it."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
-
-
-def _top_level(tree):
-    """Statements that run at cell level: into if/for/with/try blocks, not into function bodies."""
-    for node in tree.body:
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for field in ("body", "orelse", "finalbody", "handlers"):
-                for child in getattr(node, field, []):
-                    yield from _top_level(ast.Module(body=[child], type_ignores=[]))
-
-
-def _bindings(source: str) -> dict[str, str]:
-    """Names a cell binds at cell level, with their origin ("module:numpy", "numpy.pi", "code")."""
-    try:
-        tree = ast.parse(without_magics(source))
-    except SyntaxError:
-        return {}
-    names = {}
-    for node in _top_level(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                module = alias.name if alias.asname else alias.name.split(".")[0]
-                names[alias.asname or module] = f"module:{module}"
-        elif isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names[node.name] = "code"
-        else:
-            targets = {ast.Assign: lambda n: n.targets, ast.AugAssign: lambda n: [n.target],
-                       ast.AnnAssign: lambda n: [n.target], ast.For: lambda n: [n.target],
-                       ast.With: lambda n: [item.optional_vars for item in n.items if item.optional_vars]}
-            for kind, get in targets.items():
-                if isinstance(node, kind):
-                    for target in get(node):
-                        for leaf in ast.walk(target):
-                            if isinstance(leaf, ast.Name) and isinstance(leaf.ctx, ast.Store):
-                                names[leaf.id] = "code"
-    return names
 
 
 class HideHiddenTests(NbGraderPreprocessor):

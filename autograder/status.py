@@ -2,7 +2,7 @@
 
 Statuses are what the class report, ``state.json`` and the progress lines show. Markers
 are the error names and message prefixes that the grading pipeline writes into an
-executed notebook (``GuardedExecute``, ``RejectTampering``, nbclient's timeout) and that
+executed notebook (``GuardedExecute``, the judge, nbclient's timeout) and that
 ``grade.classify`` reads back: one home, so the writer and the reader cannot drift.
 """
 
@@ -12,7 +12,7 @@ INVALID_NOTEBOOK = "invalid notebook"
 TIMEOUT = "timeout"
 KERNEL_DIED = "kernel died"
 MEMORY_CAP = "memory cap"
-TAMPERING = "tampering"
+TO_REVIEW = "graded, code to review"  # suspicious.py found code a TA may want to read
 TEST_CELLS_MISSING = "test cells missing"
 GRADER_TIME_LIMIT = "grader time limit"
 GRADER_ERROR = "grader error"
@@ -21,14 +21,13 @@ REFUSED = "refused"
 # When a student has several problems, the status shown is the first of this order;
 # the reason lists them all.
 SEVERITY = (GRADER_ERROR, GRADER_TIME_LIMIT, REFUSED, INVALID_NOTEBOOK, MISSING_NOTEBOOK,
-            MEMORY_CAP, KERNEL_DIED, TIMEOUT, TAMPERING, TEST_CELLS_MISSING, GRADED)
+            MEMORY_CAP, KERNEL_DIED, TIMEOUT, TEST_CELLS_MISSING, TO_REVIEW, GRADED)
 
 # Markers in executed notebooks.
 TIMEOUT_ERROR = "CellTimeoutError"        # nbclient's error on a cell that ran too long
 DEAD_KERNEL_ERROR = "DeadKernelError"     # GuardedExecute: the kernel died in this cell
 NOT_RUN_ERROR = "NotRun"                  # GuardedExecute: a test after the kernel died
 MEMORY_LIMIT_MESSAGE = "the kernel went over its memory limit"
-NOT_GRADED_PREFIX = "Not graded:"          # RejectTampering's failing test cells
 
 
 def worst(statuses) -> str:

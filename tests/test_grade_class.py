@@ -134,8 +134,10 @@ EXPECTED = {  # student -> (status, scores)
     "edited_test": ("graded", FULL),
     "deleted_test": ("test cells missing", {**FULL, "test_negate": 0.0}),
     "stripped_metadata": ("test cells missing", {key: 0.0 for key in FULL}),
-    "fake_check": ("tampering", {**FULL, "test_negate": 0.0}),
-    "silenced_errors": ("tampering", {**FULL, "test_negate": 0.0}),
+    # the judge runs the checks outside the student's kernel: the wrong negate scores what it
+    # scores alone, and the class report lists the code for a TA to look at
+    "fake_check": ("graded, code to review", {**FULL, "test_negate": 0.0}),
+    "silenced_errors": ("graded, code to review", {**FULL, "test_negate": 0.0}),
     "file_vandal": ("graded", FULL),
 }
 

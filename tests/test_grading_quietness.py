@@ -40,8 +40,10 @@ def test_stderr_output_costs_nothing_and_failures_score_zero(course):
 
 
 def test_without_the_config_stderr_would_zero_the_cell(course):
-    """Control: plain nbgrader 0.9 zeroes a passing cell that wrote to stderr."""
-    nbgrader(course, "autograde", "ps1", "--force", "--IgnorePattern.enabled=False")
+    """Control: plain nbgrader 0.9, which runs test cells in the student's kernel, zeroes a
+    passing cell that wrote to stderr. The kit judges test cells in the grader, whose
+    verdicts carry no stderr, and IgnorePattern drops any stderr of the student's cells."""
+    nbgrader(course, "autograde", "ps1", "--force", "--IgnorePattern.enabled=False", "--GuardedExecute.judge=False")
     scores = cell_scores(f"sqlite:///{course}/gradebook.db", "ps1", "alice")
     assert scores == {"warns_but_correct": 0.0, "wrong": 0.0}
 

@@ -218,3 +218,23 @@ def test_functions_the_test_passes_run_in_the_student_kernel_with_their_data(tmp
     not_restored = answer.replace("        x[i] = old\n", "")
     [score], [cell] = judged(tmp_path, [not_restored], tests=(test,), setup=setup)
     assert score < 4.0 and "restored" in report(cell)
+
+
+def test_suspicious_code_is_listed_for_a_ta_and_innocent_code_is_not():
+    """The class report lists each line worth a look (it never changes a score)."""
+    from autograder.suspicious import suspicious_lines
+
+    setup = new_code_cell(SETUP + "\n%matplotlib inline", metadata={"nbgrader": {
+        "grade": False, "solution": False, "locked": True, "grade_id": "setup"}})
+    attacks = [new_code_cell(ATTACKS[name], metadata={"nbgrader": {"solution": True, "grade_id": f"a{number}"}})
+               for number, name in enumerate(ATTACKS) if name != "float equal to everything"]
+    innocent = [new_code_cell(source) for source in INNOCENT.values()]
+    innocent += [new_code_cell("%timeit sum(range(10))\n!ls\nimport pandas as pd\npd.options.display.max_rows = 10\n"
+                               "class Net:\n    def __init__(self):\n        self.layers = []\n"
+                               "from tensorflow import keras\nimport keras.layers as layers")]
+    listed = suspicious_lines(new_notebook(cells=[setup, *innocent]))
+    assert listed == []
+    listed = suspicious_lines(new_notebook(cells=[setup, *attacks]))
+    cells = {line.split(" line ")[0] for line in listed}
+    assert cells == {f"cell a{number}" for number, name in enumerate(ATTACKS) if name != "float equal to everything"}, listed
+    assert any("redefines assert_close, a check of the tests" in line for line in listed)

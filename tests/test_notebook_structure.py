@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.course_fixtures import ASSIGNMENTS, facts
-from autograder.preprocessors import without_magics
+from autograder.source import python_source
 from autograder.submissions import is_answer, nbgrader_id
 
 HEADING = re.compile(r"^(#{2,4})\s.*\((\d+(?:\.\d+)?) points?\)", re.M)
@@ -42,7 +42,7 @@ def test_heading_points_add_up_to_the_cells_below_them(assignment, name):
 def test_every_assert_in_a_test_cell_has_a_message(assignment, name):
     for cell in facts(assignment).masters[name].cells:
         if cell.cell_type == "code" and graded_points(cell) and not is_answer(cell):
-            bare = [node.lineno for node in ast.walk(ast.parse(without_magics(cell.source)))
+            bare = [node.lineno for node in ast.walk(ast.parse(python_source(cell.source)))
                     if isinstance(node, ast.Assert) and node.msg is None]
             assert not bare, f"{name}, cell {nbgrader_id(cell)}: assert without a message on lines {bare}"
 
@@ -52,7 +52,7 @@ def test_code_uses_current_keras_idioms(assignment, name):
     for cell in facts(assignment).masters[name].cells:
         if cell.cell_type != "code":
             continue
-        for node in ast.walk(ast.parse(without_magics(cell.source))):
+        for node in ast.walk(ast.parse(python_source(cell.source))):
             if isinstance(node, ast.keyword) and node.arg in DEPRECATED_ARGUMENTS:
                 pytest.fail(f"{name}, cell {nbgrader_id(cell)}: {node.arg}= ({DEPRECATED_ARGUMENTS[node.arg]})")
             named = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)

@@ -4,6 +4,8 @@ WRONG = {
     "normalize_images": {
         "divides_by_256": 'def normalize_images(x):\n    return x.astype("float32") / 256.0',
         "integer_division": "def normalize_images(x):\n    return x // 255",
+        # changes its input so that expected values computed from it after the call would agree
+        "zeroes_its_input": 'def normalize_images(x):\n    x[...] = 0\n    return x.astype("float32")',
     },
     "one_hot": {
         "off_by_one": 'def one_hot(labels, num_classes=10):\n    return np.eye(num_classes, dtype="float32")[labels - 1]',
