@@ -148,8 +148,9 @@ class Verdict:
             return outputs
         failed = [c.message for c in self.checks if not c.passed] or ["no call of your code returned"]
         ename = self.marker or "AssertionError"
-        return outputs + [NotebookNode(output_type="error", ename=ename, evalue=failed[0],
-                                       traceback=[f"{ename}: {message}" for message in failed])]
+        lines = [line for message in failed for line in message.splitlines()]
+        return outputs + [NotebookNode(output_type="error", ename=ename, evalue=failed[0].splitlines()[0],
+                                       traceback=[f"{ename}: {lines[0]}", *lines[1:]])]
 
 
 class Judge:
@@ -189,10 +190,11 @@ class Judge:
             verdict.checks.append(Check(False, "the test cell", f"SyntaxError: {error}"))
             return verdict
         hidden_lines = _hidden_lines(source)
+        self._calls_returned, self._marker = 0, None
         namespace = dict(self.namespace)
         namespace.update(self._stand_ins(tree, namespace))
-        self._calls_returned, self._marker = 0, None
         broken: dict[str, str] = {}  # name -> why the statement that binds it failed
+        failures = []  # of statements that check nothing
         for statement in tree.body:
             checks = _is_check(statement)
             try:
@@ -201,6 +203,7 @@ class Judge:
             except Exception as error:  # a failing check, or the student's code failing under it
                 message = _message(error, broken)
                 if not checks:
+                    failures.append(message)
                     for name in _stored_names(statement):
                         broken[name] = message
             finally:
@@ -210,7 +213,7 @@ class Judge:
                 label = ast.get_source_segment(code, statement).splitlines()[0][:120]
                 verdict.checks.append(Check(hidden, label, message))
         if not verdict.checks:  # a cell without checks passes when it runs
-            verdict.checks.append(Check(False, "the test cell runs", next(iter(broken.values()), None)))
+            verdict.checks.append(Check(False, "the test cell runs", failures[0] if failures else None))
         verdict.answered = self._calls_returned > 0
         verdict.marker = self._marker
         return verdict
@@ -238,6 +241,7 @@ class Judge:
                 stand_ins[name] = StudentFunction(name, self)
             elif found.get("kind") == "value":
                 stand_ins[name] = reply["decode"](found["value"])
+                self._calls_returned += 1  # the student's code answered with a value
         return stand_ins
 
     def call(self, name: str, args: tuple, kwargs: dict):

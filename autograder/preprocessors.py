@@ -123,6 +123,10 @@ class GuardedExecute(Execute):
                 self._judge.run_trusted(cell.source)
             return cell, resources
         verdict = self._judge.judge_cell(cell.source, float(cell.metadata["nbgrader"]["points"]))
+        for check in verdict.checks:
+            hint = None if check.passed or "Hint: " in check.message else self._hint(check.message, index)
+            if hint:
+                check.message += f"\nHint: {hint}"
         cell.outputs, cell.execution_count = verdict.outputs(), None
         if verdict.marker == DEAD_KERNEL_ERROR:
             raise DeadKernelError("Kernel died")
@@ -170,17 +174,20 @@ class GuardedExecute(Execute):
     def _add_hints(self, cell, index: int) -> None:
         """Append to each error of the cell what to write instead, where hints.py knows."""
         for output in cell.outputs:
-            if output.get("output_type") != "error":
-                continue
-            message = f"{output.ename}: {output.evalue}"
-            hint = keras2_hint(message)
-            if hint is None and NAME_ERROR.search(message):
-                earlier = [(cell_name(other, number), set(bindings(other.source)),
-                            next((o.ename for o in other.get("outputs", []) if o.output_type == "error"), None))
-                           for number, other in enumerate(self.nb.cells[:index]) if other.cell_type == "code"]
-                hint = failed_definition_hint(message, earlier)
-            if hint:
-                output.traceback = [*output.get("traceback", []), f"Hint: {hint}"]
+            if output.get("output_type") == "error":
+                hint = self._hint(f"{output.ename}: {output.evalue}", index)
+                if hint:
+                    output.traceback = [*output.get("traceback", []), f"Hint: {hint}"]
+
+    def _hint(self, message: str, index: int) -> str | None:
+        """What to write instead, for an error message met at cell ``index``."""
+        hint = keras2_hint(message)
+        if hint is None and NAME_ERROR.search(message):
+            earlier = [(cell_name(other, number), set(bindings(other.source)),
+                        next((o.ename for o in other.get("outputs", []) if o.output_type == "error"), None))
+                       for number, other in enumerate(self.nb.cells[:index]) if other.cell_type == "code"]
+            hint = failed_definition_hint(message, earlier)
+        return hint
 
     def _cpu_limit_text(self) -> str:
         return self.cpu_limit_message.format(limit=self.cpu_limit)
