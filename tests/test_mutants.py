@@ -1,9 +1,11 @@
 """Hidden tests discriminate: each blank or wrong part loses points, and only its own.
 
-Slow (one notebook execution per submission): marked ``slow``; CI runs it.
+The grading is slow (one notebook execution per submission): marked ``slow``; CI runs it.
 
-* For every autograded part, the full solution with that one part left blank must lose
-  all of that part's test points and no other: this also shows that the parts are independent.
+* Parts are independent: each test cell calls no answer function but its own part's, and
+  no answer calls another part's (checked on the master's code, for every part). Then, per
+  notebook, the full solution with every other part left blank (odd parts, then even ones)
+  must lose all the points of its blank parts and none of the others.
 * The plausible mistakes of ``WRONG`` (tests/assignment_specs) are then graded several to a
   notebook, which that independence allows: at most one mistake per part and mistakes in
   at most half of the notebook's parts, so every such submission also holds correct parts
@@ -15,13 +17,37 @@ A submission holds only the notebook its mutants live in; only that notebook's t
 compared. The class grading command grades them, two at a time.
 """
 
+import ast
+
 import pytest
 
-from autograder.parts import autograded_parts, points_per_test
+from autograder.parts import autograded_parts, is_test, points_per_test
+from autograder.source import parse
+from autograder.submissions import is_answer, nbgrader_id
 from tests.course_fixtures import ASSIGNMENTS, autograded_scores, facts, graded_course, spec, submission
 
-pytestmark = pytest.mark.slow
 WORKERS = 2
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_each_part_calls_only_its_own_answer(assignment):
+    """A test cell that calls only its own part's function scores 0 when that part is blank
+    (no call of the student's code returns) and is unaffected by every other part."""
+    for name, master in facts(assignment).masters.items():
+        parts = autograded_parts(master)
+        owner = {test: answer for answer, tests in parts.items() for test in tests}
+        defined = {nbgrader_id(cell): {node.name for node in parse(cell.source).body
+                                       if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+                   for cell in master.cells if cell.cell_type == "code" and is_answer(cell)}
+        answers = set().union(*defined.values())
+        for cell in master.cells:
+            grade_id = nbgrader_id(cell)
+            if cell.cell_type != "code" or not (is_test(cell) or grade_id in parts):
+                continue
+            used = {node.id for node in ast.walk(parse(cell.source)) if isinstance(node, ast.Name)}
+            own = defined[owner[grade_id] if is_test(cell) else grade_id]
+            assert not (used & answers) - own, (
+                f"{name}: cell {grade_id} uses {sorted((used & answers) - own)}, answers of other parts")
 
 
 def mutants(assignment: str) -> dict[str, tuple[str, dict, set[str], str]]:
@@ -30,8 +56,11 @@ def mutants(assignment: str) -> dict[str, tuple[str, dict, set[str], str]]:
     cases = {}
     for notebook, master in facts(assignment).masters.items():
         parts = autograded_parts(master)
-        for answer, tests in parts.items():
-            cases[f"blank-{answer}"] = (notebook, {answer: None}, set(tests), f"{answer} left blank")
+        for parity in (0, 1):
+            blank = list(parts)[parity::2]
+            cases[f"blank-{notebook.removesuffix('.ipynb')}-{parity}"] = (
+                notebook, dict.fromkeys(blank), {test for answer in blank for test in parts[answer]},
+                f"{', '.join(blank)} left blank")
         queues = {answer: list(wrong[answer].items()) for answer in parts if answer in wrong}
         per_submission = max(1, len(parts) // 2)
         number = 0
@@ -51,6 +80,7 @@ def mutants(assignment: str) -> dict[str, tuple[str, dict, set[str], str]]:
     return cases
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_each_mutant_loses_points_in_its_parts_only(assignment, tmp_path):
     cases = mutants(assignment)
