@@ -278,4 +278,16 @@ def build_classifier(hidden_units):
     model.add(tf.keras.layers.Dense(10, activation="softmax"))
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model""",
+    # a Keras-2 habit: no input shape at all; Keras builds the model on its first batch
+    "build_best_model": """def build_best_model():
+    model = keras.Sequential()
+    model.add(layers.Conv2D(32, 3, activation="relu", padding="same"))
+    model.add(layers.MaxPooling2D())
+    model.add(layers.Conv2D(64, 3, activation="relu", padding="same"))
+    model.add(layers.MaxPooling2D())
+    model.add(layers.Flatten())
+    model.add(layers.Dense(128, activation="relu"))
+    model.add(layers.Dense(10, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model""",
 }
