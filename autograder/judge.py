@@ -14,9 +14,10 @@ grader's own copy: whatever the student's code does in its kernel (replacing the
 
 A test cell's checks are its top-level statements that check something: ``assert``
 statements and calls of ``assert_*`` / ``check_*`` functions (loops and blocks holding
-them count once). Every check runs, also after one has failed, and the cell scores
-``points * passed / checks``; a cell in which no call of the student's code returned
-scores nothing (a blank answer). The cell's output lists each check, passed or failed with
+them count once). Each weighs 1, or what a ``# weight: N`` comment on its first line
+says. Every check runs, also after one has failed, and the cell scores its points times
+the weight of the checks passed over the weight of all; a cell in which no call of the
+student's code returned scores nothing (a blank answer). The cell's output lists each check, passed or failed with
 its message; hidden checks are shown by number, never by their source.
 """
 
@@ -27,6 +28,7 @@ import json
 import marshal
 import math
 import os
+import re
 import types
 from dataclasses import dataclass, field
 
@@ -41,6 +43,7 @@ BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MAX_PARAMS = 50_000_000      # a rebuilt model larger than this is refused, not trained
 MAX_REPLY_CHARS = 256 << 20  # what one call may send back
 CHECK_PREFIXES = ("assert_", "check_")
+WEIGHT = re.compile(r"#\s*weight:\s*(\d+(?:\.\d+)?)")  # on a check's first line: its share of the points
 CANDIDATE_LOSSES = (
     "mean_squared_error", "mean_absolute_error", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "binary_crossentropy", "kl_divergence", "huber",
@@ -102,6 +105,7 @@ class Check:
     hidden: bool
     label: str
     message: str | None = None  # None when it passed
+    weight: float = 1.0
 
     @property
     def passed(self) -> bool:
@@ -119,7 +123,8 @@ class Verdict:
     def score(self) -> float:
         if not self.answered or not self.checks:
             return 0.0
-        return round(self.points * sum(c.passed for c in self.checks) / len(self.checks), 2)
+        passed = sum(check.weight for check in self.checks if check.passed)
+        return round(self.points * passed / sum(check.weight for check in self.checks), 2)
 
     def outputs(self) -> list[NotebookNode]:
         """The test cell's outputs, as nbgrader scores them: full points with no error, a
@@ -131,7 +136,8 @@ class Verdict:
             if check.hidden:
                 hidden += 1
             label = f"hidden check {hidden}" if check.hidden else check.label
-            lines.append(f"  {'passed' if check.passed else 'FAILED'}  {label}")
+            share = self.points * check.weight / sum(c.weight for c in self.checks)
+            lines.append(f"  {'passed' if check.passed else 'FAILED'}  ({share:.2f} pt)  {label}")
             if not check.passed:
                 lines.extend(f"          {line}" for line in check.message.splitlines())
         if not self.answered and self.checks:
@@ -210,8 +216,10 @@ class Judge:
                 _close_figures()
             if checks:
                 hidden = statement.lineno in hidden_lines
-                label = ast.get_source_segment(code, statement).splitlines()[0][:120]
-                verdict.checks.append(Check(hidden, label, message))
+                first_line = ast.get_source_segment(code, statement).splitlines()[0]
+                weight = WEIGHT.search(code.splitlines()[statement.lineno - 1])
+                verdict.checks.append(Check(hidden, first_line[:120], message,
+                                            float(weight.group(1)) if weight else 1.0))
         if not verdict.checks:  # a cell without checks passes when it runs
             verdict.checks.append(Check(False, "the test cell runs", failures[0] if failures else None))
         verdict.answered = self._calls_returned > 0

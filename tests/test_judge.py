@@ -55,6 +55,12 @@ def report(cell) -> str:
     return "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
 
 
+def graded(tmp_path: Path, answer: str, test: str, setup: str) -> tuple[float, str]:
+    """Score and printed checks of one answer cell under one test cell."""
+    [score], [cell] = judged(tmp_path, [answer], tests=(test,), setup=setup)
+    return score, report(cell)
+
+
 def test_a_right_answer_gets_every_point_and_a_list_of_checks(tmp_path):
     [score], [cell] = judged(tmp_path, [RIGHT])
     assert score == 4.0
@@ -67,11 +73,18 @@ def test_checks_carry_partial_credit_and_all_of_them_report(tmp_path):
     float64 = "def scale(x):\n    return x / 255"  # right values, wrong dtype: 3 of 4 checks
     [score], [cell] = judged(tmp_path, [float64])
     assert score == 3.0
-    assert "FAILED  assert_dtype(_scaled, np.float32" in report(cell)
+    assert "FAILED  (1.00 pt)  assert_dtype(_scaled, np.float32" in report(cell)
     assert "expected dtype float32, got float64" in report(cell)
     [score], [cell] = judged(tmp_path, [WRONG])  # right shape and dtype, wrong values: 2 of 4
     assert score == 2.0
     assert report(cell).count("FAILED") == 2
+
+
+def test_a_check_can_weigh_more_than_the_others(tmp_path):
+    weighted = SCALE_TEST.replace('name="scale(x) on 16x16")', 'name="scale(x) on 16x16")  # weight: 5')
+    [score], [cell] = judged(tmp_path, [WRONG], tests=(weighted,))  # shape and dtype pass: 2 of 8
+    assert score == 1.0, report(cell)
+    assert "FAILED  (2.50 pt)  hidden check 1" in report(cell)
 
 
 def test_a_blank_answer_scores_nothing(tmp_path):
@@ -143,9 +156,9 @@ def test_a_forged_keras_config_runs_nothing_in_the_grader(tmp_path):
              "def build():\n    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])")
     setup = SETUP + "\nimport keras"
     test = "_model = build()\nassert isinstance(_model, keras.Model), 'expected a model'"
-    [score], [cell] = judged(tmp_path, [forge], tests=(test,), setup=setup)
+    score, printed = graded(tmp_path, forge, test, setup)
     assert score == 0.0
-    assert "which the grader does not rebuild" in report(cell)
+    assert "which the grader does not rebuild" in printed
     assert not marker.exists()
 
 
@@ -158,9 +171,9 @@ def test_a_lambda_layer_is_not_run_in_the_grader(tmp_path):
            "keras.layers.Dense(1)])")
     setup = SETUP + "\nimport keras"
     test = "_model = build()\n_out = _model(np.ones((1, 2), dtype='float32'))\nassert _out.shape == (1, 1)"
-    [score], [cell] = judged(tmp_path, [lam], tests=(test,), setup=setup)
-    assert score == 0.0, report(cell)
-    assert "Lambda" in report(cell) or "lambda" in report(cell)
+    score, printed = graded(tmp_path, lam, test, setup)
+    assert score == 0.0, printed
+    assert "Lambda" in printed or "lambda" in printed
     assert not marker.exists()
 
 
@@ -178,12 +191,12 @@ def test_the_model_is_rebuilt_and_trained_by_the_grader(tmp_path):
             "seed_everything(0)\n_model = build()\n_model.fit(_x, _y, epochs=3, verbose=0)\n"
             "_acc = float(np.mean(_model.predict(_x, verbose=0).argmax(axis=1) == _y))\n"
             "assert_accuracy_above(_acc, 0.9, name='accuracy')")
-    [score], [cell] = judged(tmp_path, [liar], tests=(test,), setup=setup)
-    assert score == 0.0, report(cell)  # learning rate 0: the grader's copy learns nothing
+    score, printed = graded(tmp_path, liar, test, setup)
+    assert score == 0.0, printed  # learning rate 0: the grader's copy learns nothing
     honest = liar.replace("learning_rate=0.0", "learning_rate=0.5").replace("    model.fit = ", "    # ").replace(
         "    model.evaluate", "    # ").replace("    model.predict", "    # ")
-    [score], [cell] = judged(tmp_path, [honest], tests=(test,), setup=setup)
-    assert score == 4.0, report(cell)
+    score, printed = graded(tmp_path, honest, test, setup)
+    assert score == 4.0, printed
 
 
 def test_a_loss_written_as_a_function_is_judged_by_its_values(tmp_path):
@@ -193,13 +206,13 @@ def test_a_loss_written_as_a_function_is_judged_by_its_values(tmp_path):
                "    model.compile(optimizer='sgd', loss=my_loss)\n    return model")
     test = ("assert_compiled(build(), loss='mean_squared_error', optimizer='sgd', name='build()')\n"
             "build().fit(np.zeros((4, 4)), np.zeros((4, 3)), epochs=1, verbose=0)")
-    [score], [cell] = judged(tmp_path, [own_mse], tests=(test,), setup=setup)
-    assert score == 4.0, report(cell)
+    score, printed = graded(tmp_path, own_mse, test, setup)
+    assert score == 4.0, printed
     own_mae = own_mse.replace("keras.ops.square(y_true - y_pred)", "keras.ops.abs(y_true - y_pred)")
-    [score], [cell] = judged(tmp_path, [own_mae], tests=(test,), setup=setup)
+    score, printed = graded(tmp_path, own_mae, test, setup)
     assert score == 0.0
     # the grader names the Keras loss the student's function computes
-    assert "expected loss 'mean_squared_error', got 'mean_absolute_error'" in report(cell)
+    assert "expected loss 'mean_squared_error', got 'mean_absolute_error'" in printed
 
 
 def test_functions_the_test_passes_run_in_the_student_kernel_with_their_data(tmp_path):
@@ -213,11 +226,11 @@ def test_functions_the_test_passes_run_in_the_student_kernel_with_their_data(tmp
             "_g = numeric_gradient(lambda _unused: float(np.sum(_arr ** 3)), _arr)\n"
             "assert_close(_g, 3 * _copy ** 2, rtol=1e-5, name='gradient')\n"
             "assert_close(_arr, _copy, name='x after numeric_gradient (restored)')")
-    [score], [cell] = judged(tmp_path, [answer], tests=(test,), setup=setup)
-    assert score == 4.0, report(cell)
+    score, printed = graded(tmp_path, answer, test, setup)
+    assert score == 4.0, printed
     not_restored = answer.replace("        x[i] = old\n", "")
-    [score], [cell] = judged(tmp_path, [not_restored], tests=(test,), setup=setup)
-    assert score < 4.0 and "restored" in report(cell)
+    score, printed = graded(tmp_path, not_restored, test, setup)
+    assert score < 4.0 and "restored" in printed
 
 
 def test_suspicious_code_is_listed_for_a_ta_and_innocent_code_is_not():
