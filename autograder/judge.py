@@ -17,8 +17,9 @@ statements and calls of ``assert_*`` / ``check_*`` functions (loops and blocks h
 them count once). Each weighs 1, or what a ``# weight: N`` comment on its first line
 says. Every check runs, also after one has failed, and the cell scores its points times
 the weight of the checks passed over the weight of all; a cell in which no call of the
-student's code returned scores nothing (a blank answer). The cell's output lists each check, passed or failed with
-its message; hidden checks are shown by number, never by their source.
+student's code returned scores nothing (a blank answer). The cell's output lists each
+check, passed or failed, with its share of the points and its message; hidden checks are
+shown by number, never by their source.
 """
 
 import ast
@@ -66,12 +67,12 @@ class StudentError(Exception):
 class Unreadable:
     """Stands for a value of the student's that could not travel as data; using it fails."""
 
-    def __init__(self, what: str):
-        self.what = what
+    def __init__(self, what: str, why: str = "which the grader cannot read: return numbers, "
+                 "numpy arrays, lists, dicts or Keras objects"):
+        self.what, self.why = what, why
 
     def _fail(self, *_args, **_kwargs):
-        raise AssertionError(f"your code returned {self.what}, which the grader cannot read: "
-                             "return numbers, numpy arrays, lists, dicts or Keras objects")
+        raise AssertionError(f"your code returned {self.what}, {self.why}")
 
     __call__ = __getattr__ = __getitem__ = __iter__ = __len__ = __array__ = _fail
 
@@ -84,6 +85,14 @@ class _NoShell:
 
     def __getattr__(self, name):
         return lambda *args, **kwargs: None
+
+
+def _unreadable(what: str, why: str | None = None) -> Unreadable:
+    """An Unreadable whose class is named after the student's type ("a builtins.generator" ->
+    generator), so that a check says "expected a numpy array, got generator"."""
+    name = re.sub(r"\W", "_", what.rsplit(".", 1)[-1].split()[-1]) or "Unreadable"
+    cls = type(name if name.isidentifier() else "Unreadable", (Unreadable,), {})
+    return cls(what, why) if why else cls(what)
 
 
 class StudentFunction:
@@ -248,12 +257,15 @@ class Judge:
             if found.get("kind") == "callable":
                 stand_ins[name] = StudentFunction(name, self)
             elif found.get("kind") == "value":
-                stand_ins[name] = reply["decode"](found["value"])
-                self._calls_returned += 1  # the student's code answered with a value
+                try:
+                    stand_ins[name] = reply["decode"](found["value"])
+                    self._calls_returned += 1  # the student's code answered with a value
+                except StudentError as error:
+                    stand_ins[name] = _unreadable(f"{name} = ...", f"which the grader could not read ({error})")
         return stand_ins
 
     def call(self, name: str, args: tuple, kwargs: dict):
-        encode = _JudgeEncoder(self.namespace)
+        encode = _JudgeEncoder()
         request = {"op": "call", "name": name, "args": encode(list(args)), "kwargs": encode(dict(kwargs))}
         request["arrays"] = probe.write_arrays(encode.arrays)
         reply = self._request(request)
@@ -352,7 +364,7 @@ class _StudentDecoder:
         if kind == "object":
             return self._callback(node)
         if kind == "unsupported":
-            return Unreadable(str(node.get("what", "an object")))
+            return _unreadable(str(node.get("what", "an object")))
         raise ValueError(f"unknown kind {kind!r}")
 
     def _keep(self, node, value):
@@ -373,7 +385,8 @@ class _StudentDecoder:
                     if isinstance(attr, str) and attr.isidentifier():
                         setattr(obj, attr, self._decode(value))
                 return obj
-        return Unreadable("a callback that is not one of Keras's")
+        first = str((node.get("classes") or ["callback"])[0])
+        return _unreadable(f"a {first}", "a callback the grader does not rebuild: use one of Keras's callbacks")
 
 
 def _rebuild_keras(config: dict):
@@ -481,8 +494,8 @@ def _keras_loss_like(custom: dict):
 class _JudgeEncoder:
     """The judge's values as probe nodes: data, and the test's own functions as code."""
 
-    def __init__(self, namespace):
-        self.namespace, self.arrays, self.ids, self.objects = namespace, {}, {}, {}
+    def __init__(self):
+        self.arrays, self.ids, self.objects = {}, {}, {}
 
     def __call__(self, value):
         if value is None or isinstance(value, (bool, int, str)):
@@ -508,11 +521,10 @@ class _JudgeEncoder:
                     "items": [self(item) for item in value]}
         if isinstance(value, dict):
             return {"t": "dict", "id": node_id, "items": [[self(k), self(v)] for k, v in value.items()]}
-        if isinstance(value, types.FunctionType) and value.__globals__ is not self.namespace \
-                and value.__module__ not in (None, "__judge__"):
-            return {"t": "importable", "module": value.__module__, "name": value.__qualname__}
         if isinstance(value, types.FunctionType):
-            return self._function(value, node_id)
+            if value.__module__ not in (None, "__judge__"):  # a library's: imported by name
+                return {"t": "importable", "module": value.__module__, "name": value.__qualname__}
+            return self._function(value, node_id)  # the test's own: sent as code
         if isinstance(value, type):
             return {"t": "importable", "module": value.__module__, "name": value.__qualname__}
         cls = type(value)

@@ -251,3 +251,11 @@ def test_suspicious_code_is_listed_for_a_ta_and_innocent_code_is_not():
     cells = {line.split(" line ")[0] for line in listed}
     assert cells == {f"cell a{number}" for number, name in enumerate(ATTACKS) if name != "float equal to everything"}, listed
     assert any("redefines assert_close, a check of the tests" in line for line in listed)
+
+
+def test_a_students_variable_is_read_as_data_and_an_unreadable_one_fails_its_check(tmp_path):
+    test = "assert_close(scaled, [0.0, 0.5], name='scaled')\nassert_shape(scaled, (2,), name='scaled')"
+    score, printed = graded(tmp_path, "scaled = np.array([0.0, 0.5])", test, SETUP)
+    assert score == 4.0, printed
+    score, printed = graded(tmp_path, "scaled = (v for v in [0.0, 0.5])", test, SETUP)
+    assert score == 0.0 and "scaled: expected a numpy array, got generator" in printed, printed
