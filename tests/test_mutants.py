@@ -3,15 +3,16 @@
 The grading is slow (one notebook execution per submission): marked ``slow``; CI runs it.
 
 * Parts are independent: each test cell calls no answer function but its own part's, and
-  no answer calls another part's (checked on the master's code, for every part). Then, per
-  notebook, the full solution with every other part left blank (odd parts, then even ones)
-  must lose all the points of its blank parts and none of the others.
-* The plausible mistakes of ``WRONG`` (tests/assignment_specs) are then graded several to a
-  notebook, which that independence allows: at most one mistake per part and mistakes in
-  at most half of the notebook's parts, so every such submission also holds correct parts
-  whose points must stay intact. Every mistaken part must lose points in each test it
-  names (all of its tests by default): some of them, since checks carry partial credit
-  (a right shape and dtype keep theirs when the values are wrong).
+  no answer calls another part's (checked on the master's code, for every part). With the
+  judge, a test cell in which no call of the student's code returns scores 0, so a blank
+  part loses all its points and no other part's (the blank release, graded in
+  test_assignments.py, scores 0 everywhere).
+* The plausible mistakes of ``WRONG`` (tests/assignment_specs) are graded several to a
+  notebook, which that independence allows: at most one mistake per part, in every part
+  that still has one, so the parts whose mistakes have run out stay correct and must keep
+  their points. Every mistaken part must lose points in each test it names (all of its
+  tests by default): some of them, since checks carry partial credit (a right shape and
+  dtype keep theirs when the values are wrong).
 
 A submission holds only the notebook its mutants live in; only that notebook's tests are
 compared. The class grading command grades them, two at a time.
@@ -56,18 +57,11 @@ def mutants(assignment: str) -> dict[str, tuple[str, dict, set[str], str]]:
     cases = {}
     for notebook, master in facts(assignment).masters.items():
         parts = autograded_parts(master)
-        for parity in (0, 1):
-            blank = list(parts)[parity::2]
-            cases[f"blank-{notebook.removesuffix('.ipynb')}-{parity}"] = (
-                notebook, dict.fromkeys(blank), {test for answer in blank for test in parts[answer]},
-                f"{', '.join(blank)} left blank")
         queues = {answer: list(wrong[answer].items()) for answer in parts if answer in wrong}
-        per_submission = max(1, len(parts) // 2)
         number = 0
         while any(queues.values()):
             number += 1
-            longest = sorted(queues, key=lambda answer: -len(queues[answer]))[:per_submission]
-            chosen = [(answer, *queues[answer].pop(0)) for answer in longest if queues[answer]]
+            chosen = [(answer, *queues[answer].pop(0)) for answer in queues if queues[answer]]
             overrides, failing = {}, set()
             for answer, _, variant in chosen:
                 source, fails = variant if isinstance(variant, tuple) else (variant, parts[answer])
@@ -92,14 +86,10 @@ def test_each_mutant_loses_points_in_its_parts_only(assignment, tmp_path):
     for student, (notebook, _, failing, described) in cases.items():
         points = points_per_test(masters[notebook])
         got = autograded_scores(course, assignment, student)
-        blank = student.startswith("blank-")
         for test, full in points.items():
             score = got.get(test)
-            if test not in failing:
-                right = score == full
-            else:
-                right = score == 0.0 if blank else score is not None and score < full
+            right = score == full if test not in failing else score is not None and score < full
             if not right:
-                wanted = full if test not in failing else 0.0 if blank else f"< {full:g}"
+                wanted = full if test not in failing else f"< {full:g}"
                 wrong.append(f"{described}: {test}: expected {wanted}, got {score}")
     assert not wrong, "mutants graded wrongly:\n" + "\n".join(wrong)
