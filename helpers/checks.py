@@ -194,15 +194,15 @@ def assert_model(model, name="model"):
         raise AssertionError(f"{name}: expected a keras Model, got {_kind(model)}")
 
 
-def _assert_built(model, name, input_shape=None):
-    """Build an unbuilt model for ``input_shape`` (one example's shape, e.g. ``(28, 28)``) where
+def _assert_built(model, name, example_shape=None):
+    """Build an unbuilt model for ``example_shape`` (one example's shape, e.g. ``(28, 28)``) where
     it is given: a Sequential written without ``keras.Input`` is as right as one with it.
     Otherwise fail clearly when the model has no known input shape."""
-    if not model.built and input_shape is not None:
+    if not model.built and example_shape is not None:
         try:
-            model.build((None, *input_shape))
+            model.build((None, *example_shape))
         except Exception as error:  # layers that cannot take this input: say so, with the shape
-            raise AssertionError(f"{name}: the model cannot take inputs of shape {tuple(input_shape)}: "
+            raise AssertionError(f"{name}: the model cannot take inputs of shape {tuple(example_shape)}: "
                                  f"{type(error).__name__}: {str(error).splitlines()[0]}") from None
     if not model.built:
         raise AssertionError(
@@ -257,13 +257,13 @@ def assert_dense_layers(model, units, activations=None, name="model"):
                 raise AssertionError(f"{where}: expected activation '{want}', got '{got}'")
 
 
-def assert_output_units(model, units, name="model", input_shape=None):
+def assert_output_units(model, units, name="model", example_shape=None):
     """Check that the model outputs ``units`` numbers per example: output shape (None, units).
 
-    ``input_shape`` (one example's shape) builds a model written without ``keras.Input``.
+    ``example_shape`` (one example's shape) builds a model written without ``keras.Input``.
     """
     assert_model(model, name)
-    _assert_built(model, name, input_shape)
+    _assert_built(model, name, example_shape)
     got = tuple(model.output_shape)
     if len(got) != 2:
         raise AssertionError(f"{name}: expected output shape (None, {units}), got {got} — "
@@ -272,16 +272,16 @@ def assert_output_units(model, units, name="model", input_shape=None):
         raise AssertionError(f"{name}: expected {units} output units, got {got[-1]}")
 
 
-def assert_param_count(model_or_count, expected, name="model", input_shape=None):
+def assert_param_count(model_or_count, expected, name="model", example_shape=None):
     """Check a number of parameters, given as a model (``count_params()``) or an int.
 
-    ``input_shape`` (one example's shape) builds a model written without ``keras.Input``.
+    ``example_shape`` (one example's shape) builds a model written without ``keras.Input``.
     """
     if isinstance(model_or_count, numbers.Integral) and not isinstance(model_or_count, bool):
         got = int(model_or_count)
     else:
         assert_model(model_or_count, name)
-        _assert_built(model_or_count, name, input_shape)
+        _assert_built(model_or_count, name, example_shape)
         got = model_or_count.count_params()
     if got != expected:
         raise AssertionError(f"{name}: expected {expected:,} parameters, got {got:,}")

@@ -214,13 +214,13 @@ def test_assert_output_units():
         checks.assert_output_units(mlp(), 8)
     with pytest.raises(AssertionError, match="not built yet.*keras.Input"):
         checks.assert_output_units(mlp(input_layer=False), 10)
-    assert checks.assert_output_units(mlp(input_layer=False), 10, input_shape=(28, 28)) is None
+    assert checks.assert_output_units(mlp(input_layer=False), 10, example_shape=(28, 28)) is None
     unflattened = keras.Sequential([keras.Input((28, 28)), keras.layers.Dense(10)])
     with pytest.raises(AssertionError, match=re.escape("expected output shape (None, 10), got (None, 28, 10)")):
         checks.assert_output_units(unflattened, 10)
     convolutional = keras.Sequential([keras.layers.Conv2D(4, 3), keras.layers.Flatten(), keras.layers.Dense(10)])
     with pytest.raises(AssertionError, match=re.escape("cannot take inputs of shape (28, 28)")):
-        checks.assert_output_units(convolutional, 10, input_shape=(28, 28))
+        checks.assert_output_units(convolutional, 10, example_shape=(28, 28))
 
 
 def test_assert_param_count():
@@ -233,7 +233,7 @@ def test_assert_param_count():
         checks.assert_param_count(model, 50_890)
     with pytest.raises(AssertionError, match="not built yet"):
         checks.assert_param_count(mlp(input_layer=False), 25_450)
-    assert checks.assert_param_count(mlp(input_layer=False), 25_450, input_shape=(28, 28)) is None
+    assert checks.assert_param_count(mlp(input_layer=False), 25_450, example_shape=(28, 28)) is None
 
 
 # --- assert_compiled ------------------------------------------------------------------
