@@ -37,10 +37,9 @@ import numpy as np
 from nbformat.notebooknode import NotebookNode
 
 from autograder import probe
-from autograder.source import python_source
+from autograder.source import hidden_test_lines, python_source
 from autograder.status import DEAD_KERNEL_ERROR, NOT_RUN_ERROR, TIMEOUT_ERROR
 
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MAX_PARAMS = 50_000_000      # a rebuilt model larger than this is refused, not trained
 MAX_REPLY_CHARS = 256 << 20  # what one call may send back
 CHECK_PREFIXES = ("assert_", "check_")
@@ -204,7 +203,7 @@ class Judge:
         except SyntaxError as error:
             verdict.checks.append(Check(False, "the test cell", f"SyntaxError: {error}"))
             return verdict
-        hidden_lines = _hidden_lines(source)
+        hidden_lines = {number for number, _, kind in hidden_test_lines(source) if kind == "hidden"}
         self._calls_returned, self._marker = 0, None
         namespace = dict(self.namespace)
         namespace.update(self._stand_ins(tree, namespace))
@@ -552,18 +551,6 @@ class _JudgeEncoder:
 
 
 # --- reading a test cell ---
-def _hidden_lines(source: str) -> set[int]:
-    lines, hidden = set(), False
-    for number, line in enumerate(source.splitlines(), 1):
-        if line.strip() == BEGIN_HIDDEN:
-            hidden = True
-        elif line.strip() == END_HIDDEN:
-            hidden = False
-        elif hidden:
-            lines.add(number)
-    return lines
-
-
 def _is_check(statement) -> bool:
     """An assert, or a call of an assert_*/check_* function, anywhere in the statement."""
     for node in ast.walk(statement):

@@ -22,7 +22,7 @@ from traitlets import Bool, Integer, Unicode
 from autograder.hints import NAME_ERROR, failed_definition_hint, keras2_hint
 from autograder.judge import Judge
 from autograder.sandbox import SandboxedKernelManager
-from autograder.source import bindings, cell_name
+from autograder.source import BEGIN_HIDDEN, bindings, cell_name, hidden_test_lines
 from autograder.status import (
     DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_RUN_ERROR, TIMEOUT_ERROR,
 )
@@ -239,14 +239,15 @@ class HideHiddenTests(NbGraderPreprocessor):
     (say, after the deadline): ``nbgrader generate_feedback <a> --HideHiddenTests.enabled=False``.
     """
 
-    begin = Unicode("### BEGIN HIDDEN TESTS").tag(config=True)
-    end = Unicode("### END HIDDEN TESTS").tag(config=True)
     placeholder = Unicode("# (hidden tests: not shown; what they found is printed below)").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type != "code" or not is_grade(cell) or self.begin not in cell.source:
+        if cell.cell_type != "code" or not is_grade(cell) or BEGIN_HIDDEN not in cell.source:
             return cell, resources
-        cell.source = _replace_regions(cell.source, self.begin, self.end, self.placeholder)
+        cell.source = "\n".join(line[:len(line) - len(line.lstrip())] + self.placeholder
+                                if kind == "begin" else line
+                                for _, line, kind in hidden_test_lines(cell.source)
+                                if kind in ("begin", "visible"))
         own_frame = f"Cell In[{cell.execution_count}]" if cell.execution_count else None
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
@@ -261,15 +262,3 @@ class HideHiddenTests(NbGraderPreprocessor):
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
-
-def _replace_regions(source: str, begin: str, end: str, placeholder: str) -> str:
-    lines, hidden = [], False
-    for line in source.splitlines():
-        if line.strip() == begin:
-            hidden = True
-            lines.append(line[:len(line) - len(line.lstrip())] + placeholder)
-        elif line.strip() == end:
-            hidden = False
-        elif not hidden:
-            lines.append(line)
-    return "\n".join(lines)

@@ -1,6 +1,7 @@
 """Reading the code of notebook cells: as the Python IPython runs, and the names it binds."""
 
 import ast
+from collections.abc import Iterator
 
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -14,6 +15,21 @@ def python_source(source: str) -> str:
     """The cell as the Python that IPython runs: magics and shell lines become
     ``get_ipython()`` calls, continuation lines stay what they are."""
     return TransformerManager().transform_cell(source)
+
+
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"  # nbgrader's markers
+
+
+def hidden_test_lines(source: str) -> Iterator[tuple[int, str, str]]:
+    """Each line of a test cell as (number from 1, line, kind): kind is "begin" or "end" for
+    a hidden-tests marker line, "hidden" between them, "visible" elsewhere."""
+    hidden = False
+    for number, line in enumerate(source.splitlines(), 1):
+        if line.strip() in (BEGIN_HIDDEN, END_HIDDEN):
+            hidden = line.strip() == BEGIN_HIDDEN
+            yield number, line, "begin" if hidden else "end"
+        else:
+            yield number, line, "hidden" if hidden else "visible"
 
 
 def parse(source: str) -> ast.Module | None:
