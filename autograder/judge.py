@@ -25,11 +25,13 @@ shown by number, never by their source.
 import ast
 import base64
 import builtins
+import contextlib
 import json
 import marshal
 import math
 import os
 import re
+import resource
 import types
 from dataclasses import dataclass, field
 
@@ -41,6 +43,7 @@ from autograder.source import hidden_test_lines, python_source
 from autograder.status import DEAD_KERNEL_ERROR, NOT_RUN_ERROR, TIMEOUT_ERROR
 
 MAX_PARAMS = 50_000_000      # a rebuilt model larger than this is refused, not trained
+MEMORY_MB = 6144             # the grader's private memory while it judges (see memory_cap)
 MAX_REPLY_CHARS = 256 << 20  # what one call may send back
 CHECK_PREFIXES = ("assert_", "check_")
 WEIGHT = re.compile(r"#\s*weight:\s*(\d+(?:\.\d+)?)")  # on a check's first line: its share of the points
@@ -171,13 +174,14 @@ class Judge:
     """Judges one notebook's test cells. ``run_in_kernel(code)`` runs code in the student's
     kernel and returns the outputs it produced (a list of nbformat outputs)."""
 
-    def __init__(self, run_in_kernel, threads: int = 2, log=None):
+    def __init__(self, run_in_kernel, threads: int = 2, log=None, memory_mb: int = MEMORY_MB):
         # the judge trains with as many threads as a student's kernel, so that its results
         # do not depend on the grader's number of cores (read when TensorFlow is imported)
         for variable in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
             os.environ.setdefault(variable, str(threads))
         self._run_in_kernel = run_in_kernel
         self._log = log
+        self._memory_mb = memory_mb
         self.namespace = {"__name__": "__judge__", "__builtins__": builtins, "get_ipython": _NoShell}
         self._calls_returned = 0
         self._marker = None  # set when a call met a time limit or the kernel died
@@ -196,6 +200,10 @@ class Judge:
 
     def judge_cell(self, source: str, points: float) -> Verdict:
         """Run one test cell (visible and hidden checks) against the student's code."""
+        with memory_cap(self._memory_mb):
+            return self._judge_cell(source, points)
+
+    def _judge_cell(self, source: str, points: float) -> Verdict:
         verdict = Verdict(points=points)
         code = python_source(source)
         try:
@@ -388,6 +396,28 @@ class _StudentDecoder:
         return _unreadable(f"a {first}", "a callback the grader does not rebuild: use one of Keras's callbacks")
 
 
+@contextlib.contextmanager
+def memory_cap(megabytes: int):
+    """Cap this process's private memory (RLIMIT_DATA) while the block runs, then restore it.
+
+    A model rebuilt from a student's config allocates its weights in the grader: one of
+    billions of parameters then fails to allocate (Keras raises, the check fails) instead of
+    taking the machine's memory before its size can be checked. Where the platform has no
+    such limit, the block runs uncapped."""
+    try:
+        before = soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        cap = megabytes << 20 if hard == resource.RLIM_INFINITY else min(megabytes << 20, hard)
+        if soft == resource.RLIM_INFINITY or soft > cap:
+            resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    except (ValueError, OSError, AttributeError):
+        before = None
+    try:
+        yield
+    finally:
+        if before is not None:
+            resource.setrlimit(resource.RLIMIT_DATA, before)
+
+
 def _rebuild_keras(config: dict):
     """A Keras object from the config the student's kernel sent: Keras's own classes only,
     deserialized in safe mode; a model is compiled here from its compile settings."""
@@ -396,7 +426,13 @@ def _rebuild_keras(config: dict):
     _only_keras_modules(config)
     config = dict(config)
     compile_config = config.pop("compile_config", None)
-    obj = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    try:
+        obj = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except Exception as error:
+        if "OOM" in str(error) or isinstance(error, MemoryError):
+            raise StudentError("your model is too large for the grader to rebuild: its weights alone "
+                               "need more memory than the grader allows") from None
+        raise
     if isinstance(obj, keras.Model):
         if obj.built and obj.count_params() > MAX_PARAMS:
             raise StudentError(f"your model has {obj.count_params():,} parameters, more than the "

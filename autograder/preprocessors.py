@@ -20,7 +20,7 @@ from nbgrader.utils import is_grade, is_locked, is_solution
 from traitlets import Bool, Integer, Unicode
 
 from autograder.hints import NAME_ERROR, failed_definition_hint, keras2_hint
-from autograder.judge import Judge
+from autograder.judge import MEMORY_MB, Judge
 from autograder.sandbox import SandboxedKernelManager
 from autograder.source import BEGIN_HIDDEN, bindings, cell_name, hidden_test_lines
 from autograder.status import (
@@ -55,6 +55,10 @@ class GuardedExecute(Execute):
     max_output_chars = Integer(
         200_000, help="Characters of stream output kept per cell; the rest is dropped."
     ).tag(config=True)
+    judge_memory_mb = Integer(
+        MEMORY_MB, help="Private memory (RLIMIT_DATA) of the grader's process while it judges a test "
+        "cell: a student's model whose weights need more fails its checks instead of filling the machine."
+    ).tag(config=True)
     cpu_limit = Integer(
         240, help="Processor seconds one cell may use, all threads and processes together."
     ).tag(config=True)
@@ -88,7 +92,7 @@ class GuardedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._running = None
         threads = self.config.SandboxedKernelManager.get("threads", SandboxedKernelManager.threads.default_value)
-        self._judge = Judge(self._run_probe, threads=threads, log=self.log)
+        self._judge = Judge(self._run_probe, threads=threads, log=self.log, memory_mb=self.judge_memory_mb)
         try:
             return super().preprocess(nb, resources, km=km)
         except DeadKernelError:

@@ -6,6 +6,7 @@ cells, scored as nbgrader scores them. The attacks are written by someone who ha
 the kit's source; each must score exactly what the same answer scores without the attack.
 """
 
+import resource
 from pathlib import Path
 
 import pytest
@@ -31,9 +32,9 @@ RIGHT = "def scale(x):\n    return x.astype('float32') / 255"
 WRONG = "def scale(x):\n    return x.astype('float32') / 256"
 
 
-def judged(tmp_path: Path, answers: list[str], tests=(SCALE_TEST,), points=4.0, setup=SETUP):
+def judged(tmp_path: Path, answers: list[str], tests=(SCALE_TEST,), points=4.0, setup=SETUP, **options):
     """Grade a notebook: locked set-up, the student's cells, then the test cells; returns
-    (score of each test cell, the executed test cells)."""
+    (score of each test cell, the executed test cells). options: GuardedExecute's traits."""
     cells = [new_code_cell(setup, metadata={"nbgrader": {
         "grade": False, "solution": False, "locked": True, "grade_id": "setup"}})]
     cells += [new_code_cell(source) for source in answers]
@@ -45,7 +46,7 @@ def judged(tmp_path: Path, answers: list[str], tests=(SCALE_TEST,), points=4.0, 
     notebook = new_notebook(cells=cells, metadata={"kernelspec": {
         "name": "python3", "display_name": "Python 3", "language": "python"}})
     executor = GuardedExecute(config=Config(SandboxedKernelManager={"confine": host_problem() is None}),
-                              cpu_limit=60, timeout=120)
+                              **{"cpu_limit": 60, "timeout": 120, **options})
     notebook, _ = executor.preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
     result = [notebook.cells[index] for index in tested]
     return [determine_grade(cell)[0] for cell in result], result
@@ -55,9 +56,9 @@ def report(cell) -> str:
     return "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
 
 
-def graded(tmp_path: Path, answer: str, test: str, setup: str) -> tuple[float, str]:
+def graded(tmp_path: Path, answer: str, test: str, setup: str, **options) -> tuple[float, str]:
     """Score and printed checks of one answer cell under one test cell."""
-    [score], [cell] = judged(tmp_path, [answer], tests=(test,), setup=setup)
+    [score], [cell] = judged(tmp_path, [answer], tests=(test,), setup=setup, **options)
     return score, report(cell)
 
 
@@ -160,6 +161,28 @@ def test_a_forged_keras_config_runs_nothing_in_the_grader(tmp_path):
     assert score == 0.0
     assert "which the grader does not rebuild" in printed
     assert not marker.exists()
+
+
+def test_a_model_too_large_for_the_grader_fails_to_rebuild_instead_of_filling_its_memory(tmp_path):
+    """The kernel sends the config of a 1.6-billion-parameter model (6.4 GB of weights) it never
+    built: rebuilding it in the grader fails under the judge's memory cap, in a moment, and the
+    cap is lifted again afterwards."""
+    forge = ("import keras\n_small = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5)])\n"
+             "_real = keras.saving.serialize_keras_object\n"
+             "def _forge(obj):\n    config = _real(obj)\n    if obj is _small:\n"
+             "        config['config']['layers'][0]['config']['batch_shape'] = [None, 40000]\n"
+             "        config['config']['layers'][1]['config']['units'] = 40000\n"
+             "        config['config']['layers'][1]['build_config'] = {'input_shape': [None, 40000]}\n"
+             "        config['build_config'] = {'input_shape': [None, 40000]}\n    return config\n"
+             "keras.saving.serialize_keras_object = _forge\n"
+             "def build():\n    return _small")
+    setup = SETUP + "\nimport keras"
+    test = "_model = build()\nassert isinstance(_model, keras.Model), 'expected a model'"
+    before = resource.getrlimit(resource.RLIMIT_DATA)
+    score, printed = graded(tmp_path, forge, test, setup, judge_memory_mb=3072)
+    assert score == 0.0
+    assert "too large for the grader to rebuild" in printed, printed
+    assert resource.getrlimit(resource.RLIMIT_DATA) == before
 
 
 def test_a_lambda_layer_is_not_run_in_the_grader(tmp_path):
