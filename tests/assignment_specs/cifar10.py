@@ -478,3 +478,216 @@ NOISY = {
                            "build_cnn_small", "build_cnn_medium", "build_vgg", "build_augmentation",
                            "build_vgg_bn", "confusion_matrix"]),
 }
+
+# Correct answers as real students write them: legacy np.random seeding, lists where a
+# sequence is allowed, explicit loops, shadowed builtins (max, sum), CS231n-style nditer
+# and backprop through their own earlier functions, tf.keras imports, Sequential() with
+# .add and input_shape=, helper functions that add blocks, separate Activation layers.
+STUDENT_STYLE = {
+    "init_params": '''
+def init_params(D, H, C, std=1e-4, seed=0):
+    rng = np.random.default_rng(seed)
+    params = {}
+    params['W1'] = rng.standard_normal((D, H)) * std
+    params['b1'] = np.zeros(H)
+    params['W2'] = rng.standard_normal((H, C)) * std
+    params['b2'] = np.zeros(C)
+    return params
+''',
+    "forward_scores": '''
+def forward_scores(X, params):
+    h = X.dot(params['W1']) + params['b1']
+    h[h < 0] = 0
+    return h.dot(params['W2']) + params['b2']
+''',
+    "softmax_loss": '''
+def softmax_loss(scores, y, params, reg):
+    max = np.max(scores, axis=1, keepdims=True)
+    exp = np.exp(scores - max)
+    probs = exp / np.sum(exp, axis=1, keepdims=True)
+    N = scores.shape[0]
+    loss = np.sum(-np.log(probs[range(N), y])) / N
+    loss += reg * (np.sum(params['W1'] * params['W1']) + np.sum(params['W2'] * params['W2']))
+    return loss
+''',
+    "numeric_gradient": '''
+def numeric_gradient(f, x, h=1e-5):
+    grad = np.zeros_like(x, dtype=float)
+    it = np.nditer(x, flags=['multi_index'], op_flags=['readwrite'])
+    while not it.finished:
+        ix = it.multi_index
+        oldval = x[ix]
+        x[ix] = oldval + h
+        fxph = f(x)
+        x[ix] = oldval - h
+        fxmh = f(x)
+        x[ix] = oldval
+        grad[ix] = (fxph - fxmh) / (2 * h)
+        it.iternext()
+    return grad
+''',
+    "rel_error": '''
+def rel_error(a, b):
+    return np.max(np.abs(a - b) / (np.maximum(1e-8, np.abs(a) + np.abs(b))))
+''',
+    "loss_and_grads": '''
+def loss_and_grads(X, y, params, reg):
+    W1, b1, W2, b2 = params['W1'], params['b1'], params['W2'], params['b2']
+    N = X.shape[0]
+    a1 = X.dot(W1) + b1
+    h1 = np.maximum(0, a1)
+    scores = h1.dot(W2) + b2
+    loss = softmax_loss(scores, y, params, reg)
+    probs = np.exp(scores - np.max(scores, axis=1, keepdims=True))
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    dscores = probs.copy()
+    dscores[range(N), y] -= 1
+    dscores /= N
+    grads = {}
+    grads['W2'] = h1.T.dot(dscores) + 2 * reg * W2
+    grads['b2'] = np.sum(dscores, axis=0)
+    dh1 = dscores.dot(W2.T)
+    dh1[a1 <= 0] = 0
+    grads['W1'] = X.T.dot(dh1) + 2 * reg * W1
+    grads['b1'] = np.sum(dh1, axis=0)
+    return loss, grads
+''',
+    "predict": '''
+def predict(X, params):
+    h = np.maximum(0, np.dot(X, params['W1']) + params['b1'])
+    y_pred = np.argmax(np.dot(h, params['W2']) + params['b2'], axis=1)
+    return y_pred
+''',
+    "train_sgd": '''
+def train_sgd(params, X, y, X_val, y_val, loss_fn, predict_fn, learning_rate=1e-3,
+              lr_decay=0.95, num_epochs=10, batch_size=200, seed=0):
+    rng = np.random.default_rng(seed)
+    num_train = X.shape[0]
+    iterations_per_epoch = max(num_train // batch_size, 1)
+    loss_history, train_acc_history, val_acc_history = [], [], []
+    for epoch in range(num_epochs):
+        idx = rng.permutation(num_train)
+        for it in range(iterations_per_epoch):
+            batch_idx = idx[it * batch_size:(it + 1) * batch_size]
+            X_batch, y_batch = X[batch_idx], y[batch_idx]
+            loss, grads = loss_fn(X_batch, y_batch, params)
+            loss_history.append(loss)
+            for p in params:
+                params[p] -= learning_rate * grads[p]
+        train_acc_history.append((predict_fn(X, params) == y).mean())
+        val_acc_history.append((predict_fn(X_val, params) == y_val).mean())
+        learning_rate = learning_rate * lr_decay
+    history = {'loss': loss_history, 'train_acc': train_acc_history, 'val_acc': val_acc_history}
+    return params, history
+''',
+    "train_val_split": '''
+def train_val_split(x, y, num_val, seed=0):
+    np.random.seed(seed)
+    idx = np.arange(len(x))
+    np.random.shuffle(idx)
+    x_val, y_val = x[idx[:num_val]], y[idx[:num_val]]
+    x_train, y_train = x[idx[num_val:]], y[idx[num_val:]]
+    return (x_train, y_train), (x_val, y_val)
+''',
+    "normalize": '''
+def normalize(x_train, x_val, x_test):
+    mean = np.mean(x_train, axis=(0, 1, 2))
+    std = np.std(x_train, axis=(0, 1, 2))
+    out = []
+    for x in [x_train, x_val, x_test]:
+        out.append(((x - mean) / std).astype('float32'))
+    return out
+''',
+    "build_mlp": '''
+import tensorflow as tf
+
+def build_mlp(hidden_units):
+    model = tf.keras.models.Sequential()
+    model.add(tf.keras.layers.Flatten(input_shape=(32, 32, 3)))
+    model.add(tf.keras.layers.Dense(hidden_units, activation='relu'))
+    model.add(tf.keras.layers.Dense(10, activation='softmax'))
+    return compile_for_cifar(model)
+''',
+    "make_early_stopping": '''
+from tensorflow.keras.callbacks import EarlyStopping
+
+def make_early_stopping(patience=3):
+    return EarlyStopping(monitor='val_accuracy', mode='max', patience=patience, verbose=1,
+                         restore_best_weights=True)
+''',
+    "build_cnn_small": '''
+def build_cnn_small():
+    model = keras.models.Sequential()
+    model.add(layers.Conv2D(filters=12, kernel_size=(3, 3), padding='same', activation='relu',
+                            input_shape=(32, 32, 3)))
+    model.add(layers.MaxPool2D(pool_size=(2, 2)))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(10, activation='softmax'))
+    model = compile_for_cifar(model)
+    return model
+''',
+    "build_cnn_medium": '''
+def build_cnn_medium():
+    model = keras.Sequential()
+    model.add(layers.Conv2D(32, (3, 3), padding='same', input_shape=(32, 32, 3)))
+    model.add(layers.Activation('relu'))
+    model.add(layers.Conv2D(64, (3, 3), padding='same'))
+    model.add(layers.Activation('relu'))
+    model.add(layers.MaxPooling2D((2, 2)))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(128))
+    model.add(layers.Activation('relu'))
+    model.add(layers.Dropout(0.5))
+    model.add(layers.Dense(10, activation='softmax'))
+    return compile_for_cifar(model)
+''',
+    "build_vgg": '''
+def conv_block(model, filters, first=False):
+    if first:
+        model.add(layers.Conv2D(filters, 3, padding='same', activation='relu', input_shape=(32, 32, 3)))
+    else:
+        model.add(layers.Conv2D(filters, 3, padding='same', activation='relu'))
+    model.add(layers.Conv2D(filters, 3, padding='same', activation='relu'))
+    model.add(layers.MaxPooling2D(2))
+
+def build_vgg():
+    model = keras.Sequential()
+    conv_block(model, 32, first=True)
+    conv_block(model, 64)
+    model.add(layers.Flatten())
+    model.add(layers.Dense(512, activation='relu'))
+    model.add(layers.Dropout(0.5))
+    model.add(layers.Dense(10, activation='softmax'))
+    return compile_for_cifar(model)
+''',
+    "build_augmentation": '''
+def build_augmentation():
+    aug = keras.Sequential()
+    aug.add(layers.RandomFlip(mode='horizontal'))
+    aug.add(layers.RandomTranslation(height_factor=0.1, width_factor=0.1))
+    return aug
+''',
+    "build_vgg_bn": '''
+def build_vgg_bn():
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(32, 32, 3)))
+    for filters in [32, 64]:
+        for _ in range(2):
+            model.add(layers.Conv2D(filters, kernel_size=3, padding='same'))
+            model.add(layers.BatchNormalization())
+            model.add(layers.Activation('relu'))
+        model.add(layers.MaxPooling2D(pool_size=2))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(512, activation='relu'))
+    model.add(layers.Dropout(0.5))
+    model.add(layers.Dense(10, activation='softmax'))
+    return compile_for_cifar(model)
+''',
+    "confusion_matrix": '''
+def confusion_matrix(y_true, y_pred, num_classes):
+    cm = np.zeros((num_classes, num_classes), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        cm[t][p] += 1
+    return cm
+''',
+}

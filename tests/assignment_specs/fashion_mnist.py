@@ -244,3 +244,72 @@ def epochs_to_reach(history, threshold, metric="val_accuracy"):
             'monitor="val_loss", mode="max", patience=patience, restore_best_weights=True'),
     },
 }
+
+# Correct answers as real students write them: tf.keras imports, Sequential() with .add and
+# input_shape=, softmax outputs with the loss by name, shadowed builtins, their own helpers,
+# a History or a dict handled by hand, callbacks imported from tensorflow.keras.
+STUDENT_STYLE = {
+    "scale_images": '''
+def scale_images(images):
+    images = images.astype('float32')
+    images /= 255
+    return images
+''',
+    "build_baseline": '''
+import tensorflow as tf
+
+def build_baseline():
+    model = tf.keras.models.Sequential()
+    model.add(tf.keras.layers.Flatten(input_shape=(28, 28)))
+    model.add(tf.keras.layers.Dense(64, activation='relu'))
+    model.add(tf.keras.layers.Dense(64, activation='relu'))
+    model.add(tf.keras.layers.Dense(10, activation='softmax'))
+    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=1e-3),
+                  loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    return model
+''',
+    "count_dense_params": '''
+def count_dense_params(layer_sizes):
+    sum = 0
+    for i in range(len(layer_sizes) - 1):
+        sum += layer_sizes[i] * layer_sizes[i + 1]  # weights
+        sum += layer_sizes[i + 1]                    # biases
+    return sum
+''',
+    "build_mlp": '''
+from tensorflow.keras.models import Sequential
+from tensorflow.keras.layers import Dense, Flatten
+
+def add_hidden_layers(model, sizes, act):
+    for n in sizes:
+        model.add(Dense(n, activation=act))
+
+def build_mlp(hidden_units=(64, 64), activation="relu", learning_rate=0.001):
+    model = Sequential()
+    model.add(Flatten(input_shape=(28, 28)))
+    add_hidden_layers(model, hidden_units, activation)
+    model.add(Dense(10, activation='softmax'))
+    opt = tf.keras.optimizers.Adam(learning_rate=learning_rate)
+    model.compile(loss='sparse_categorical_crossentropy', optimizer=opt, metrics=['accuracy'])
+    return model
+''',
+    "epochs_to_reach": '''
+def epochs_to_reach(history, threshold, metric="val_accuracy"):
+    if type(history) == dict:
+        h = history
+    else:
+        h = history.history
+    for i in range(len(h[metric])):
+        if h[metric][i] >= threshold:
+            return i + 1
+    return None
+''',
+    "make_early_stopping": '''
+from tensorflow.keras.callbacks import EarlyStopping
+
+def make_early_stopping(patience=3):
+    es = EarlyStopping(monitor='val_loss', mode='min', patience=patience, verbose=1,
+                       restore_best_weights=True)
+    return es
+''',
+}
