@@ -33,6 +33,11 @@ c.CourseDirectory.db_url = os.environ.get("NBGRADER_DB_URL", "sqlite:///gradeboo
 
 # --- Assignments are created in the gradebook when first generated ---
 c.GenerateAssignment.create_assignment = True
+# What a student finds where an answer goes: nbgrader's stub, with a message that says
+# what to do when the stub runs (nbgrader's own raises a bare NotImplementedError) ---
+c.ClearSolutions.code_stub = {"python": (
+    "# YOUR CODE HERE: replace this comment and the raise line below with your answer\n"
+    "raise NotImplementedError(\"not answered yet: replace this line with your code, then run the tests below\")")}
 
 # --- Execution while grading: a cell may train small models on the reduced data, but one
 # that computes for longer than COURSE_CELL_TIMEOUT seconds of processor time (kernel and

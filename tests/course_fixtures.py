@@ -9,6 +9,7 @@ from autograder.course import copy_course, db_url, submit
 from autograder.grade_class import grade_class
 from autograder.gradebook import cell_scores
 from autograder.nbgrader_cli import run_nbgrader
+from autograder.parts import autograded_parts
 from autograder.submissions import solved_assignment
 
 ASSIGNMENTS = assignment_names()
@@ -23,6 +24,62 @@ def facts(assignment: str):
 def submission(assignment: str, overrides: dict | None = None) -> dict:
     """File name -> the master's answers in the release, with ``overrides`` (see solved_assignment)."""
     return solved_assignment(facts(assignment), overrides)
+
+
+def lean(notebooks: dict) -> dict:
+    """The notebooks without their plain code cells: the experiments a student runs (sweeps,
+    comparisons, plots), which no test reads. Where a batch checks how answers are graded,
+    grading them lean costs a fraction of the time and changes no score (the answer, test
+    and locked set-up cells all stay); solutions and blanks are graded whole."""
+    for notebook in notebooks.values():
+        notebook.cells = [cell for cell in notebook.cells
+                          if cell.cell_type != "code" or cell.metadata.get("nbgrader")]
+    return notebooks
+
+
+def mutants(assignment: str) -> dict[str, tuple[str, dict, set[str], str]]:
+    """Student id -> (notebook, overrides, test ids expected to fail, what was changed).
+
+    The plausible mistakes of ``WRONG`` (tests/assignment_specs) are graded several to a
+    notebook: at most one mistake per part, in every part that still has one, so the parts
+    whose mistakes have run out stay correct and must keep their points.
+    """
+    wrong = spec(assignment).WRONG
+    cases = {}
+    for notebook, master in facts(assignment).masters.items():
+        parts = autograded_parts(master)
+        queues = {answer: list(wrong[answer].items()) for answer in parts if answer in wrong}
+        number = 0
+        while any(queues.values()):
+            number += 1
+            chosen = [(answer, *queues[answer].pop(0)) for answer in queues if queues[answer]]
+            overrides, failing = {}, set()
+            for answer, _, variant in chosen:
+                source, fails = variant if isinstance(variant, tuple) else (variant, parts[answer])
+                overrides[answer] = source
+                failing |= set(fails)
+            described = ", ".join(f"{answer}: {name}" for answer, name, _ in chosen)
+            cases[f"wrong-{notebook.removesuffix('.ipynb')}-{number}"] = (notebook, overrides, failing, described)
+    unknown = set(wrong) - {answer for _, overrides, _, _ in cases.values() for answer in overrides}
+    assert not unknown, f"WRONG names answers with no tests: {unknown}"
+    return cases
+
+
+def pipeline_class(assignment: str) -> dict[str, dict]:
+    """Student id -> notebooks: the class the pipeline tests grade in one batch per assignment.
+
+    The full solution and the blank release, whole; alternative, noisy and student-style
+    answers and every mutant (a mutant holds only the notebook its mistakes live in), lean.
+    """
+    answers = spec(assignment)
+    students = {"solution": submission(assignment), "blank": facts(assignment).releases,
+                "alternative": lean(submission(assignment, answers.ALTERNATIVE)),
+                "noisy": lean(submission(assignment, answers.NOISY))}
+    if getattr(answers, "STUDENT_STYLE", None):
+        students["student_style"] = lean(submission(assignment, answers.STUDENT_STYLE))
+    for student, (notebook, overrides, _, _) in mutants(assignment).items():
+        students[student] = lean({notebook: submission(assignment, overrides)[notebook]})
+    return students
 
 
 def spec(assignment: str):

@@ -11,7 +11,7 @@ from autograder.course import copy_course
 from autograder.nbgrader_cli import run_nbgrader
 from autograder.submissions import is_answer, nbgrader_id
 from tests.course_fixtures import (
-    ASSIGNMENTS, autograde_again, autograded_scores, facts, graded_course, scores, spec, submission,
+    ASSIGNMENTS, autograde_again, autograded_scores, facts, scores, spec,
 )
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
@@ -68,6 +68,14 @@ def test_release_is_in_sync_with_source(assignment, tmp_path):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_release_stub_says_what_to_do(assignment):
+    for name, release in facts(assignment).releases.items():
+        mute = [nbgrader_id(cell) for cell in release.cells if cell.cell_type == "code" and is_answer(cell)
+                and "raise NotImplementedError" in cell.source and "replace this line with your code" not in cell.source]
+        assert not mute, f"{name}: stubs without a message (ClearSolutions.code_stub): {mute}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_masters_are_committed_without_outputs(assignment):
     for name, master in {**facts(assignment).masters, **facts(assignment).releases}.items():
         executed = [nbgrader_id(c) or i for i, c in enumerate(master.cells)
@@ -75,28 +83,13 @@ def test_masters_are_committed_without_outputs(assignment):
         assert not executed, f"{assignment}/{name}: clear the outputs of cells {executed}"
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
-def graded(request, tmp_path_factory):
-    """One batch per assignment: full solution, blank release, alternative and noisy answers."""
-    assignment = request.param
-    answers = spec(assignment)
-    students = {
-        "solution": submission(assignment),
-        "blank": facts(assignment).releases,
-        "alternative": submission(assignment, answers.ALTERNATIVE),
-        "noisy": submission(assignment, answers.NOISY),
-    }
-    if getattr(answers, "STUDENT_STYLE", None):
-        students["student_style"] = submission(assignment, answers.STUDENT_STYLE)
-    course = graded_course(tmp_path_factory.mktemp(assignment), assignment, students)
-    return assignment, course
-
-
+@pytest.mark.slow
 def test_full_solution_earns_every_autograded_point(graded):
     assignment, course = graded
     assert autograded_scores(course, assignment, "solution") == facts(assignment).points
 
 
+@pytest.mark.slow
 def test_blank_release_earns_nothing_and_runs_to_the_end(graded):
     assignment, course = graded
     scores = autograded_scores(course, assignment, "blank")
@@ -107,11 +100,13 @@ def test_blank_release_earns_nothing_and_runs_to_the_end(graded):
         assert last_code.execution_count, f"{name}: the kernel stopped before the last cell"
 
 
+@pytest.mark.slow
 def test_alternative_correct_answers_earn_full_points(graded):
     assignment, course = graded
     assert autograded_scores(course, assignment, "alternative") == facts(assignment).points
 
 
+@pytest.mark.slow
 def test_correct_answers_in_real_students_styles_earn_full_points(graded):
     assignment, course = graded
     if not getattr(spec(assignment), "STUDENT_STYLE", None):
@@ -119,11 +114,13 @@ def test_correct_answers_in_real_students_styles_earn_full_points(graded):
     assert autograded_scores(course, assignment, "student_style") == facts(assignment).points
 
 
+@pytest.mark.slow
 def test_warnings_and_stderr_cost_nothing(graded):
     assignment, course = graded
     assert autograded_scores(course, assignment, "noisy") == facts(assignment).points
 
 
+@pytest.mark.slow
 def test_grading_the_same_submission_again_gives_identical_scores(graded):
     assignment, course = graded
     first = scores(course, assignment, "solution")
@@ -131,6 +128,7 @@ def test_grading_the_same_submission_again_gives_identical_scores(graded):
     assert scores(course, assignment, "solution") == first
 
 
+@pytest.mark.slow
 def test_feedback_shows_hidden_test_messages_but_never_their_source(graded):
     assignment, course = graded
     # A hidden line that visible tests, the skeleton or the solution also contain is no secret.
@@ -147,9 +145,11 @@ def test_feedback_shows_hidden_test_messages_but_never_their_source(graded):
             found[name] = sorted(line for line in lines if line in text)
         return found
 
-    run_nbgrader(course, "generate_feedback", assignment, "--force", "--HideHiddenTests.enabled=False")
+    run_nbgrader(course, "generate_feedback", assignment, "--force", "--student=blank",
+                 "--HideHiddenTests.enabled=False")
     assert all(leaked("blank").values()), "control: revealed feedback should show the hidden tests"
-    run_nbgrader(course, "generate_feedback", assignment, "--force")
+    for student in ("blank", "solution"):
+        run_nbgrader(course, "generate_feedback", assignment, "--force", f"--student={student}")
     for student in ("blank", "solution"):
         assert not any(leaked(student).values()), f"{student}: hidden test source in feedback: {leaked(student)}"
     page = course / "feedback" / "blank" / assignment / facts(assignment).notebooks[0].replace(".ipynb", ".html")

@@ -8,14 +8,15 @@ The grading is slow (one notebook execution per submission): marked ``slow``; CI
   part loses all its points and no other part's (the blank release, graded in
   test_assignments.py, scores 0 everywhere).
 * The plausible mistakes of ``WRONG`` (tests/assignment_specs) are graded several to a
-  notebook, which that independence allows: at most one mistake per part, in every part
-  that still has one, so the parts whose mistakes have run out stay correct and must keep
-  their points. Every mistaken part must lose points in each test it names (all of its
-  tests by default): some of them, since checks carry partial credit (a right shape and
-  dtype keep theirs when the values are wrong).
+  notebook, which that independence allows (``course_fixtures.mutants``): at most one
+  mistake per part, in every part that still has one, so the parts whose mistakes have run
+  out stay correct and must keep their points. Every mistaken part must lose points in
+  each test it names (all of its tests by default): some of them, since checks carry
+  partial credit (a right shape and dtype keep theirs when the values are wrong).
 
-A submission holds only the notebook its mutants live in; only that notebook's tests are
-compared. The class grading command grades them, two at a time.
+A submission holds only the notebook its mutants live in, without its experiment cells
+(``course_fixtures.lean``); only that notebook's tests are compared. They are graded in
+the pipeline tests' batch (tests/conftest.py), two at a time.
 """
 
 import ast
@@ -25,9 +26,7 @@ import pytest
 from autograder.parts import autograded_parts, is_test, points_per_test
 from autograder.source import parse
 from autograder.submissions import is_answer, nbgrader_id
-from tests.course_fixtures import ASSIGNMENTS, autograded_scores, facts, graded_course, spec, submission
-
-WORKERS = 2
+from tests.course_fixtures import ASSIGNMENTS, autograded_scores, facts, mutants
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -51,36 +50,10 @@ def test_each_part_calls_only_its_own_answer(assignment):
                 f"{name}: cell {grade_id} uses {sorted((used & answers) - own)}, answers of other parts")
 
 
-def mutants(assignment: str) -> dict[str, tuple[str, dict, set[str], str]]:
-    """Student id -> (notebook, overrides, test ids expected to fail, what was changed)."""
-    wrong = spec(assignment).WRONG
-    cases = {}
-    for notebook, master in facts(assignment).masters.items():
-        parts = autograded_parts(master)
-        queues = {answer: list(wrong[answer].items()) for answer in parts if answer in wrong}
-        number = 0
-        while any(queues.values()):
-            number += 1
-            chosen = [(answer, *queues[answer].pop(0)) for answer in queues if queues[answer]]
-            overrides, failing = {}, set()
-            for answer, _, variant in chosen:
-                source, fails = variant if isinstance(variant, tuple) else (variant, parts[answer])
-                overrides[answer] = source
-                failing |= set(fails)
-            described = ", ".join(f"{answer}: {name}" for answer, name, _ in chosen)
-            cases[f"wrong-{notebook.removesuffix('.ipynb')}-{number}"] = (notebook, overrides, failing, described)
-    unknown = set(wrong) - {answer for _, overrides, _, _ in cases.values() for answer in overrides}
-    assert not unknown, f"WRONG names answers with no tests: {unknown}"
-    return cases
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_each_mutant_loses_points_in_its_parts_only(assignment, tmp_path):
+def test_each_mutant_loses_points_in_its_parts_only(graded):
+    assignment, course = graded
     cases = mutants(assignment)
-    students = {student: {notebook: submission(assignment, overrides)[notebook]}
-                for student, (notebook, overrides, _, _) in cases.items()}
-    course = graded_course(tmp_path, assignment, students, workers=WORKERS)
     masters = facts(assignment).masters
     wrong = []
     for student, (notebook, _, failing, described) in cases.items():
