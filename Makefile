@@ -36,12 +36,15 @@ check-python:
 system-deps: check-python
 	@sh scripts/system_deps.sh --sandbox $(if $(wildcard $(BIN)/python),,--venv $(PYTHON))
 
-# The venv is rebuilt only when the dependency pins change.
-$(BIN)/.installed: pyproject.toml constraints.txt | check-python
+# The venv is rebuilt only when the dependency pins change. It gets the course kernel that
+# every notebook names, "Python 3 (DL course)": the venv's Python with TensorFlow's
+# start-up log lines off (kernelspec/dl-course/kernel.json).
+$(BIN)/.installed: pyproject.toml constraints.txt kernelspec/dl-course/kernel.json | check-python
 	@test -x $(BIN)/python || sh scripts/system_deps.sh --venv $(PYTHON)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/jupyter kernelspec install --sys-prefix --replace kernelspec/dl-course >/dev/null
 	touch $@
 
 venv: $(BIN)/.installed

@@ -58,7 +58,7 @@ def time_normal_mode(assignment: str, data_dir: Path, cell_timeout: int = 3600) 
     os.environ.pop(GRADING_ENV, None)
     start = time.perf_counter()
     for name, master in load_assignment(assignment).masters.items():
-        NotebookClient(master, timeout=cell_timeout, kernel_name="python3",
+        NotebookClient(master, timeout=cell_timeout,
                        resources={"metadata": {"path": str(REPO / "source" / assignment)}}).execute()
         failed = [c.metadata.get("nbgrader", {}).get("grade_id") for c in master.cells
                   if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
