@@ -19,13 +19,14 @@ says. Every check runs, also after one has failed, and the cell scores its point
 the weight of the checks passed over the weight of all; a cell in which no call of the
 student's code returned scores nothing (a blank answer). The cell's output lists each
 check, passed or failed, with its share of the points and its message; hidden checks are
-shown by number, never by their source.
+shown by number, never by their source. What a test cell prints is not shown.
 """
 
 import ast
 import base64
 import builtins
 import contextlib
+import io
 import json
 import marshal
 import math
@@ -199,8 +200,10 @@ class Judge:
             _close_figures()
 
     def judge_cell(self, source: str, points: float) -> Verdict:
-        """Run one test cell (visible and hidden checks) against the student's code."""
-        with memory_cap(self._memory_mb):
+        """Run one test cell (visible and hidden checks) against the student's code. What the
+        cell prints for a student working alone (``visible_tests_passed``) is dropped: the
+        verdict's list of checks says what passed."""
+        with memory_cap(self._memory_mb), contextlib.redirect_stdout(io.StringIO()):
             return self._judge_cell(source, points)
 
     def _judge_cell(self, source: str, points: float) -> Verdict:

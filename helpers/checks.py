@@ -414,3 +414,9 @@ def assert_compiled(
                 raise AssertionError(
                     f"{name}: expected metric {want!r} among the compiled metrics, got {compiled}"
                 )
+
+
+def visible_tests_passed():
+    """Say, in one line, that the visible tests of a test cell passed: the last line of a
+    test cell's visible part. (While grading, the grader reports every check instead.)"""
+    print("✔ The visible tests above passed. Hidden tests with other inputs run when your notebook is graded.")

@@ -420,3 +420,9 @@ def test_import_does_not_load_tensorflow():
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True, timeout=60)
+
+
+def test_visible_tests_passed_says_so_in_one_line(capsys):
+    checks.visible_tests_passed()
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and "visible tests above passed" in lines[0]

@@ -88,6 +88,15 @@ def test_a_check_can_weigh_more_than_the_others(tmp_path):
     assert "FAILED  (2.50 pt)  hidden check 1" in report(cell)
 
 
+def test_what_a_test_cell_prints_stays_out_of_the_verdict(tmp_path, capsys):
+    """A student working alone sees "visible tests passed" once every visible check passed; the
+    judge runs every statement, also after a failed check, so that line would lie there."""
+    test = SCALE_TEST.replace("### BEGIN HIDDEN TESTS", "visible_tests_passed()\n### BEGIN HIDDEN TESTS")
+    [score], [cell] = judged(tmp_path, [WRONG], tests=(test,), setup=SETUP + ", visible_tests_passed")
+    assert score == 2.0, report(cell)
+    assert "visible tests above passed" not in report(cell) + capsys.readouterr().out
+
+
 def test_a_blank_answer_scores_nothing(tmp_path):
     [score], [cell] = judged(tmp_path, ["def scale(x):\n    raise NotImplementedError()"])
     assert score == 0.0

@@ -48,6 +48,18 @@ def test_every_assert_in_a_test_cell_has_a_message(assignment, name):
 
 
 @pytest.mark.parametrize("assignment, name", NOTEBOOKS)
+def test_a_passing_visible_test_says_so_in_one_line(assignment, name):
+    """In the release, every test cell that checks something ends with visible_tests_passed(),
+    so a student sees a line, not silence, when the visible tests pass."""
+    for cell in facts(assignment).releases[name].cells:
+        if cell.cell_type == "code" and graded_points(cell) and not is_answer(cell):
+            code = [line for line in cell.source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+            if code:
+                assert code[-1] == "visible_tests_passed()", (
+                    f"{name}, cell {nbgrader_id(cell)}: the visible tests should end with visible_tests_passed()")
+
+
+@pytest.mark.parametrize("assignment, name", NOTEBOOKS)
 def test_code_uses_current_keras_idioms(assignment, name):
     for cell in facts(assignment).masters[name].cells:
         if cell.cell_type != "code":
