@@ -73,4 +73,4 @@ constraints: venv
 	mv constraints.txt.new constraints.txt
 
 clean:
-	rm -rf submitted autograded/*/ feedback gradebook.db grades.csv reports
+	rm -rf submitted autograded/*/ feedback gradebook.db grades.csv reports exchange

@@ -31,6 +31,17 @@ c.CourseDirectory.feedback_directory = "feedback"
 # NBGRADER_DB_URL, e.g. postgresql://grader:secret@db.example.edu/dl_course ---
 c.CourseDirectory.db_url = os.environ.get("NBGRADER_DB_URL", "sqlite:///gradebook.db")
 
+# --- The exchange, where `nbgrader release_assignment` puts assignments and JupyterLab's
+# Assignment List fetches and submits them: a folder beside this file, for a course on one
+# machine, made here so that the list is empty rather than an error before the first
+# release. A course on a shared server (a JupyterHub) sets NBGRADER_EXCHANGE to a folder
+# every user can reach, e.g. /srv/nbgrader/exchange ---
+if os.environ.get("NBGRADER_EXCHANGE"):
+    c.Exchange.root = os.environ["NBGRADER_EXCHANGE"]
+else:
+    c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
+    os.makedirs(c.Exchange.root, exist_ok=True)
+
 # --- Assignments are created in the gradebook when first generated ---
 c.GenerateAssignment.create_assignment = True
 # What a student finds where an answer goes: nbgrader's stub, with a message that says

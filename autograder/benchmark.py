@@ -3,6 +3,7 @@
     python -m autograder.benchmark submission mnist [--full-data ../shared/data]
     python -m autograder.benchmark class mnist --sizes 5 10 20 --workers 1 2
     python -m autograder.benchmark load [--hogs-per-core 2]
+    python -m autograder.benchmark notebooks [mnist ...] [--full-data ../shared/data] [--estimate]
 
 ``submission``: wall time of ``nbgrader autograde`` for one full-solution submission
 (nbgrader and kernel start included) in a fresh course copy; with ``--full-data``, also
@@ -13,17 +14,25 @@ each size and number of workers: total, seconds per submission, speed-up over 1 
 ``load``: a real-sized MNIST submission, whose own experiment loops ignore ``budget``
 (cells of about a minute), graded on the idle machine and again with CPU-bound processes
 on every core: scores, status, wall time and the processor time of its heavy cells.
+``notebooks``: Restart & Run All of each master in a student's normal mode, on the reduced
+data (an offline student) or the full data: minutes, slowest cells, stderr outputs; with
+``--estimate``, every fit trains one epoch and the whole is extrapolated (minutes instead
+of hours, an upper bound).
 """
 
 import argparse
+import ast
 import multiprocessing
+import shutil
 import os
 import re
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
 
 from autograder.assignment import REPO, assignment_names, load_assignment
 from autograder.course import copy_course, db_url, submit
@@ -32,7 +41,7 @@ from autograder.gradebook import cell_scores
 from autograder.nbgrader_cli import run_nbgrader
 from autograder.submissions import solved_assignment
 from helpers.budget import GRADING_ENV
-from helpers.data import DATA_DIR_ENV
+from helpers.data import DATA_DIR_ENV, REDUCED_DIR
 
 
 def time_one_submission(assignment: str) -> float:
@@ -52,19 +61,65 @@ def time_one_submission(assignment: str) -> float:
         return seconds
 
 
-def time_normal_mode(assignment: str, data_dir: Path, cell_timeout: int = 3600) -> float:
-    """Seconds to run every master notebook of the assignment as a student would, on full data."""
+# Prepended to a notebook by ``--estimate``: every fit trains one epoch, and the epochs it
+# was asked for and the seconds that one took are recorded.
+CAP_FITS = """import time as __time, keras as __keras
+__fit, __fits = __keras.Model.fit, []
+def __one_epoch_fit(self, *args, epochs=1, **kwargs):
+    start = __time.perf_counter()
+    history = __fit(self, *args, epochs=1, **kwargs)
+    __fits.append((epochs, __time.perf_counter() - start))
+    return history
+__keras.Model.fit = __one_epoch_fit"""
+REPORT_FITS = "print('FITS', __fits)"
+
+
+def cell_seconds(cell) -> float:
+    """Wall time of an executed cell, from the timing nbclient records."""
+    timing = cell.metadata.get("execution", {})
+    began, ended = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (began and ended):
+        return 0.0
+    return (datetime.fromisoformat(ended.replace("Z", "+00:00"))
+            - datetime.fromisoformat(began.replace("Z", "+00:00"))).total_seconds()
+
+
+def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit_scale: float = 1.0,
+                    cell_timeout: int = 7200) -> dict:
+    """Restart & Run All of every master notebook of ``assignment`` as a student would
+    (normal budgets), on the Keras-layout files in ``data_dir``.
+
+    Returns {notebook: {"seconds", "slowest": [(seconds, first line)], "stderr": number of
+    stderr outputs}}. With ``estimate``, every fit trains one epoch and the time of the
+    whole is extrapolated: each fit counts (epochs asked) x (its one epoch) x ``fit_scale``
+    (say 10 where ``data_dir`` holds a tenth of the real training set); a fit stopped early
+    counts every epoch it was allowed, so the estimate is an upper bound.
+    """
     os.environ[DATA_DIR_ENV] = str(data_dir.resolve())
     os.environ.pop(GRADING_ENV, None)
-    start = time.perf_counter()
+    figures = {}
     for name, master in load_assignment(assignment).masters.items():
+        if estimate:
+            master.cells.insert(0, new_code_cell(CAP_FITS))
+            master.cells.append(new_code_cell(REPORT_FITS))
+        start = time.perf_counter()
         NotebookClient(master, timeout=cell_timeout,
                        resources={"metadata": {"path": str(REPO / "source" / assignment)}}).execute()
-        failed = [c.metadata.get("nbgrader", {}).get("grade_id") for c in master.cells
-                  if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
+        seconds = time.perf_counter() - start
+        code = [cell for cell in master.cells if cell.cell_type == "code"]
+        failed = [cell.metadata.get("nbgrader", {}).get("grade_id", cell.source.splitlines()[0])
+                  for cell in code if any(o.output_type == "error" for o in cell.outputs)]
         if failed:
             raise RuntimeError(f"{name}: cells failed in normal mode: {failed}")
-    return time.perf_counter() - start
+        if estimate:
+            fits = ast.literal_eval(master.cells.pop().outputs[0].text.removeprefix("FITS "))
+            master.cells.pop(0)
+            seconds += sum(one * (fit_scale * epochs - 1) for epochs, one in fits)
+        slowest = sorted(((cell_seconds(cell), cell.source.splitlines()[0][:60]) for cell in code
+                          if cell.source.strip()), reverse=True)[:3]
+        stderr = sum(output.get("name") == "stderr" for cell in code for output in cell.outputs)
+        figures[name] = {"seconds": seconds, "slowest": slowest, "stderr": stderr}
+    return figures
 
 
 def time_class(assignment: str, size: int, workers: int) -> float:
@@ -163,7 +218,29 @@ def main(argv=None) -> None:
     many.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     loaded = commands.add_parser("load", help="one real-sized submission, idle and loaded")
     loaded.add_argument("--hogs-per-core", type=int, default=2)
+    normal = commands.add_parser("notebooks", help="Restart & Run All of the masters in normal mode")
+    normal.add_argument("assignments", nargs="*")
+    normal.add_argument("--full-data", type=Path, help="folder of full Keras-layout .npz files "
+                        "(default: the reduced subsets, what an offline student gets)")
+    normal.add_argument("--estimate", action="store_true", help="train one epoch per fit and extrapolate")
+    normal.add_argument("--fit-scale", nargs="*", default=[], metavar="ASSIGNMENT=FACTOR",
+                        help="with --estimate: fits of ASSIGNMENT count FACTOR times, e.g. cifar10=10 "
+                        "where the folder holds a tenth of the real training set")
     args = parser.parse_args(argv)
+    if args.command == "notebooks":
+        scales = {name: float(factor) for name, factor in (item.split("=") for item in args.fit_scale)}
+        with tempfile.TemporaryDirectory() as reduced:
+            for path in REDUCED_DIR.glob("*.npz"):
+                shutil.copy(path, reduced)
+            data = args.full_data or Path(reduced)
+            for assignment in args.assignments or assignment_names():
+                figures = run_normal_mode(assignment, data, args.estimate, scales.get(assignment, 1.0))
+                for name, row in figures.items():
+                    slowest = "; ".join(f"{seconds:.0f} s {line!r}" for seconds, line in row["slowest"])
+                    print(f"{assignment}/{name}, {'full' if args.full_data else 'reduced'} data: "
+                          f"{'estimated ' if args.estimate else ''}{row['seconds'] / 60:.1f} min, "
+                          f"{row['stderr']} stderr outputs; slowest cells: {slowest}", flush=True)
+        return
     if args.command == "load":
         mnist = load_assignment("mnist")
         notebooks = experimenter(mnist)
@@ -179,7 +256,7 @@ def main(argv=None) -> None:
             graded = time_one_submission(assignment)
             print(f"{assignment}: autograde one full solution: {graded:.1f} s", flush=True)
             if args.full_data:
-                normal = time_normal_mode(assignment, args.full_data)
+                normal = sum(row["seconds"] for row in run_normal_mode(assignment, args.full_data).values())
                 print(f"{assignment}: master in normal mode on full data: {normal:.1f} s "
                       f"({normal / graded:.1f}x the grading time)", flush=True)
     else:

@@ -4,7 +4,8 @@
 root. For each
 assignment in ``source/`` it writes three submissions into ``submitted/`` — the full
 solution, the untouched release and a half-solved notebook — grades them with the class
-grading command (release regenerated, 2 workers, feedback, report) and prints a table.
+grading command (release regenerated, 2 workers, feedback, report), releases it to the
+course's exchange (``exchange/``, which JupyterLab's Assignment List reads) and prints a table.
 Grades are exported by nbgrader to ``grades.csv``. Running it again re-grades nothing
 unless a submission changed. ``--smoke`` grades only the full solution and the blank
 release (``make smoke``, which CI runs on the oldest Python).
@@ -45,6 +46,7 @@ def demo(assignments: list[str], repo: Path = REPO, workers: int = 2, smoke: boo
         for student, notebooks in students.items():
             submit(repo, student, name, notebooks)
         rows = grade_class(repo, name, workers=workers, students=list(students))
+        run_nbgrader(repo, "release_assignment", name, "--force")  # for JupyterLab's Assignment List
         for row in rows:
             score = sum(row["scores"].get(test, 0.0) for test in assignment.points)
             table.append((name, row["student"], row["status"], f"{score:g} / {assignment.max_points:g}"))

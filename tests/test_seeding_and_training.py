@@ -34,16 +34,22 @@ def test_same_seed_gives_identical_weights_and_other_seeds_differ():
     assert any(not np.array_equal(a, c) for a, c in zip(first, other))
 
 
-def test_train_runs_returns_one_history_per_run_and_is_repeatable():
+def test_train_runs_returns_one_history_per_run_and_is_repeatable(capsys):
     histories = train_runs(tiny_model, X, Y, runs=3, epochs=2, seed=5, batch_size=16)
     assert len(histories) == 3 and all(len(h["loss"]) == 2 for h in histories)
+    progress = capsys.readouterr().out.splitlines()  # one line per run, as it ends
+    assert [line.split(":")[0] for line in progress] == ["run 1/3", "run 2/3", "run 3/3"]
+    assert f"loss {histories[2]['loss'][-1]:.3f} after 2 epochs" in progress[2]
     assert len({h["loss"][-1] for h in histories}) == 3  # runs differ from each other
     again = train_runs(tiny_model, X, Y, runs=3, epochs=2, seed=5, batch_size=16)
     assert [h["loss"] for h in histories] == [h["loss"] for h in again]
 
 
-def test_sweep_gives_train_and_test_arrays_per_value_and_run():
+def test_sweep_gives_train_and_test_arrays_per_value_and_run(capsys):
     results = sweep([2, 8], tiny_model, (X, Y), (X[:32], Y[:32]), runs=2, epochs=1, batch_size=16)
+    progress = capsys.readouterr().out.splitlines()  # one line per model, as it ends
+    assert [line.split(":")[0] for line in progress] == ["2, run 1/2", "2, run 2/2", "8, run 1/2", "8, run 2/2"]
+    assert f"test accuracy {results['test'][1, 1]:.3f}" in progress[3]
     assert set(results) == {"train", "test"}
     assert results["train"].shape == (2, 2) and results["test"].shape == (2, 2)
     assert np.all((results["test"] >= 0) & (results["test"] <= 1))
