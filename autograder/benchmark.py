@@ -39,6 +39,7 @@ from autograder.course import copy_course, db_url, submit
 from autograder.grade_class import grade_class
 from autograder.gradebook import cell_scores
 from autograder.nbgrader_cli import run_nbgrader
+from autograder.source import hidden_test_lines
 from autograder.submissions import solved_assignment
 from helpers.budget import GRADING_ENV
 from helpers.data import DATA_DIR_ENV, REDUCED_DIR
@@ -68,7 +69,7 @@ __fit, __fits = __keras.Model.fit, []
 def __one_epoch_fit(self, *args, epochs=1, **kwargs):
     start = __time.perf_counter()
     history = __fit(self, *args, epochs=1, **kwargs)
-    __fits.append((epochs, __time.perf_counter() - start))
+    __fits.append((get_ipython().execution_count, epochs, __time.perf_counter() - start))
     return history
 __keras.Model.fit = __one_epoch_fit"""
 REPORT_FITS = "print('FITS', __fits)"
@@ -85,25 +86,28 @@ def cell_seconds(cell) -> float:
 
 
 def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit_scale: float = 1.0,
-                    cell_timeout: int = 7200) -> dict:
+                    kernel: str = "", cell_timeout: int = 7200) -> dict:
     """Restart & Run All of every master notebook of ``assignment`` as a student would
-    (normal budgets), on the Keras-layout files in ``data_dir``.
+    (normal budgets, no hidden tests), on the Keras-layout files in ``data_dir``.
 
     Returns {notebook: {"seconds", "slowest": [(seconds, first line)], "stderr": number of
     stderr outputs}}. With ``estimate``, every fit trains one epoch and the time of the
     whole is extrapolated: each fit counts (epochs asked) x (its one epoch) x ``fit_scale``
     (say 10 where ``data_dir`` holds a tenth of the real training set); a fit stopped early
-    counts every epoch it was allowed, so the estimate is an upper bound.
+    counts every epoch it was allowed, so the estimate is an upper bound. ``kernel``: a
+    kernel to use instead of the one the notebooks name (the course kernel).
     """
     os.environ[DATA_DIR_ENV] = str(data_dir.resolve())
     os.environ.pop(GRADING_ENV, None)
     figures = {}
     for name, master in load_assignment(assignment).masters.items():
+        for cell in master.cells:  # what a student runs: the master less its hidden tests
+            cell.source = "\n".join(line for _, line, kind in hidden_test_lines(cell.source) if kind == "visible")
         if estimate:
             master.cells.insert(0, new_code_cell(CAP_FITS))
             master.cells.append(new_code_cell(REPORT_FITS))
         start = time.perf_counter()
-        NotebookClient(master, timeout=cell_timeout,
+        NotebookClient(master, timeout=cell_timeout, kernel_name=kernel,
                        resources={"metadata": {"path": str(REPO / "source" / assignment)}}).execute()
         seconds = time.perf_counter() - start
         code = [cell for cell in master.cells if cell.cell_type == "code"]
@@ -111,12 +115,15 @@ def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit
                   for cell in code if any(o.output_type == "error" for o in cell.outputs)]
         if failed:
             raise RuntimeError(f"{name}: cells failed in normal mode: {failed}")
+        extra = {}  # execution count -> seconds the capped fits of that cell would have added
         if estimate:
-            fits = ast.literal_eval(master.cells.pop().outputs[0].text.removeprefix("FITS "))
+            for count, epochs, one in ast.literal_eval(master.cells.pop().outputs[0].text.removeprefix("FITS ")):
+                extra[count] = extra.get(count, 0.0) + one * (fit_scale * epochs - 1)
             master.cells.pop(0)
-            seconds += sum(one * (fit_scale * epochs - 1) for epochs, one in fits)
-        slowest = sorted(((cell_seconds(cell), cell.source.splitlines()[0][:60]) for cell in code
-                          if cell.source.strip()), reverse=True)[:3]
+            code = code[1:-1]
+            seconds += sum(extra.values())
+        slowest = sorted(((cell_seconds(cell) + extra.get(cell.execution_count, 0.0), cell.source.splitlines()[0][:60])
+                          for cell in code if cell.source.strip()), reverse=True)[:5]
         stderr = sum(output.get("name") == "stderr" for cell in code for output in cell.outputs)
         figures[name] = {"seconds": seconds, "slowest": slowest, "stderr": stderr}
     return figures
@@ -226,6 +233,7 @@ def main(argv=None) -> None:
     normal.add_argument("--fit-scale", nargs="*", default=[], metavar="ASSIGNMENT=FACTOR",
                         help="with --estimate: fits of ASSIGNMENT count FACTOR times, e.g. cifar10=10 "
                         "where the folder holds a tenth of the real training set")
+    normal.add_argument("--kernel", default="", help="run in this kernel instead of the course kernel")
     args = parser.parse_args(argv)
     if args.command == "notebooks":
         scales = {name: float(factor) for name, factor in (item.split("=") for item in args.fit_scale)}
@@ -234,7 +242,7 @@ def main(argv=None) -> None:
                 shutil.copy(path, reduced)
             data = args.full_data or Path(reduced)
             for assignment in args.assignments or assignment_names():
-                figures = run_normal_mode(assignment, data, args.estimate, scales.get(assignment, 1.0))
+                figures = run_normal_mode(assignment, data, args.estimate, scales.get(assignment, 1.0), args.kernel)
                 for name, row in figures.items():
                     slowest = "; ".join(f"{seconds:.0f} s {line!r}" for seconds, line in row["slowest"])
                     print(f"{assignment}/{name}, {'full' if args.full_data else 'reduced'} data: "

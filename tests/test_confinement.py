@@ -295,10 +295,16 @@ def test_without_bubblewrap_grading_is_refused_with_the_fix(course, tmp_path):  
     assert not (copy / "autograded" / "good").exists() and not (copy / "reports").exists()
 
 
-def test_a_grader_stopped_at_its_time_limit_leaves_no_process(course, tmp_path):  # noqa: F811
+def test_a_grader_stopped_at_its_time_limit_leaves_no_process(course, tmp_path, monkeypatch):  # noqa: F811
     """The per-student limit kills nbgrader; the sandboxed kernel, in a session of its own,
     and what it started must die with it (bwrap --die-with-parent). A cell that waits costs
-    no processor time, so only the per-student limit stops it here."""
+    no processor time, so only the per-student limit stops it here. The grader's temporary
+    folder is this test's own, so that kernels other graders run on this machine meanwhile
+    are not counted."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("TMPDIR", str(scratch))
     master, release = notebooks(course)
     copy = copy_course(tmp_path / "course", [ASSIGNMENT], repo=course)
     waiter = (f"import subprocess, time\nsubprocess.Popen(['{MARKER}-waiter', '600'], executable='/bin/sleep')\n"
@@ -309,6 +315,6 @@ def test_a_grader_stopped_at_its_time_limit_leaves_no_process(course, tmp_path):
     [row] = grade_class(copy, ASSIGNMENT, limits=Limits(time_s=20, memory_mb=1000), progress=lambda line: None)
     assert row["status"] == "grader time limit", row
     time.sleep(1)
-    left = subprocess.run(["pgrep", "-f", f"{MARKER}-waiter|ipykernel_launcher -f {tempfile.gettempdir()}/kit-kernel"],
+    left = subprocess.run(["pgrep", "-f", f"{MARKER}-waiter|ipykernel_launcher -f {scratch}/kit-kernel"],
                           capture_output=True, text=True).stdout
     assert not left, f"processes left behind: {left}"
