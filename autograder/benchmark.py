@@ -69,7 +69,8 @@ __fit, __fits = __keras.Model.fit, []
 def __one_epoch_fit(self, *args, epochs=1, **kwargs):
     start = __time.perf_counter()
     history = __fit(self, *args, epochs=1, **kwargs)
-    __fits.append((get_ipython().execution_count - 1, epochs, __time.perf_counter() - start))  # while cell N runs, the count is N + 1
+    # while cell N runs, IPython's count is already N + 1
+    __fits.append((get_ipython().execution_count - 1, epochs, __time.perf_counter() - start))
     return history
 __keras.Model.fit = __one_epoch_fit"""
 REPORT_FITS = "print('FITS', __fits)"
