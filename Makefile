@@ -32,9 +32,11 @@ check-python:
 	@command -v $(USED_PYTHON) >/dev/null 2>&1 || { echo "No '$(USED_PYTHON)' found: install Python 3.11 and point make at it with \`make demo PYTHON=/path/to/python3.11\`." >&2; exit 1; }
 	@$(USED_PYTHON) scripts/check_python.py
 
-# Grading needs the sandbox; a venv still to be made needs its Python's venv module.
+# Grading needs the sandbox; a venv still to be made needs its Python's venv module; the
+# browser tests (make test) need chromium.
+SYSTEM_DEPS := --sandbox
 system-deps: check-python
-	@sh scripts/system_deps.sh --sandbox $(if $(wildcard $(BIN)/python),,--venv $(PYTHON))
+	@sh scripts/system_deps.sh $(SYSTEM_DEPS) $(if $(wildcard $(BIN)/python),,--venv $(PYTHON))
 
 # The venv is rebuilt only when the dependency pins change. It gets the course kernel that
 # every notebook names, "Python 3 (DL course)": the venv's Python with TensorFlow's
@@ -60,6 +62,7 @@ benchmark: system-deps venv
 	$(BIN)/python -m autograder.benchmark submission --full-data ../shared/data
 	$(BIN)/python -m autograder.benchmark class mnist --sizes 5 10 20 --workers 1 2
 
+test: SYSTEM_DEPS += --browser
 test: system-deps venv
 	$(BIN)/python -m pytest
 

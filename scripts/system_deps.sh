@@ -1,7 +1,8 @@
 #!/bin/sh
 # The Debian packages the kit needs, checked by make before anything is installed.
-#   scripts/system_deps.sh [--sandbox] [--venv PYTHON]
+#   scripts/system_deps.sh [--sandbox] [--browser] [--venv PYTHON]
 #   --sandbox      bubblewrap (bwrap), the sandbox grading kernels run in (make demo/test)
+#   --browser      chromium, the browser the browser tests drive (make test)
 #   --venv PYTHON  what PYTHON needs to make a venv: its ensurepip module, which Debian and
 #                  Ubuntu ship apart, in pythonX.Y-venv
 # Quick and silent when everything is there. As root it installs what is missing with
@@ -14,6 +15,9 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --sandbox)
             command -v bwrap >/dev/null 2>&1 || missing="$missing bubblewrap"
+            shift ;;
+        --browser)
+            command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
             shift ;;
         --venv)
             python=$2
@@ -28,7 +32,7 @@ while [ $# -gt 0 ]; do
                 fi
             fi ;;
         *)
-            echo "usage: $0 [--sandbox] [--venv PYTHON]" >&2
+            echo "usage: $0 [--sandbox] [--browser] [--venv PYTHON]" >&2
             exit 2 ;;
     esac
 done
