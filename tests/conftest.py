@@ -1,8 +1,11 @@
-"""Fixtures shared by the pipeline tests (test_assignments.py, test_mutants.py)."""
+"""Fixtures shared by the pipeline tests (test_assignments.py, test_mutants.py), and each
+test's outcome for its fixtures' teardown (test_browser.py's screenshot of a failure)."""
 
 import pytest
 
 from tests.course_fixtures import ASSIGNMENTS, graded_course, pipeline_class
+
+CALL_REPORT = pytest.StashKey()  # item.stash[CALL_REPORT]: the report of the test's call phase
 
 
 @pytest.fixture(scope="session", params=ASSIGNMENTS)
@@ -12,3 +15,11 @@ def graded(request, tmp_path_factory):
     assignment = request.param
     course = graded_course(tmp_path_factory.mktemp(assignment), assignment, pipeline_class(assignment))
     return assignment, course
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_REPORT] = report
+    return report
