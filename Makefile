@@ -38,15 +38,17 @@ SYSTEM_DEPS := --sandbox
 system-deps: check-python
 	@sh scripts/system_deps.sh $(SYSTEM_DEPS) $(if $(wildcard $(BIN)/python),,--venv $(PYTHON))
 
-# The venv is rebuilt only when the dependency pins change. It gets the course kernel that
-# every notebook names, "Python 3 (DL course)": the venv's Python with TensorFlow's
-# start-up log lines off (kernelspec/dl-course/kernel.json).
-$(BIN)/.installed: pyproject.toml constraints.txt kernelspec/dl-course/kernel.json | check-python
+# The venv is rebuilt only when the dependency pins or the kit's Jupyter data change. That
+# data (share/jupyter/) goes into the venv's share/jupyter, where Jupyter finds it: the
+# course kernel every notebook names, "Python 3 (DL course)" (the venv's Python with
+# TensorFlow's log lines off), and the formgrader's MathJax from the server, not a CDN.
+JUPYTER_DATA := $(shell find share/jupyter -type f)
+$(BIN)/.installed: pyproject.toml constraints.txt $(JUPYTER_DATA) | check-python
 	@test -x $(BIN)/python || sh scripts/system_deps.sh --venv $(PYTHON)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
-	$(BIN)/jupyter kernelspec install --sys-prefix --replace kernelspec/dl-course >/dev/null
+	cp -R share/jupyter/. $(VENV)/share/jupyter/
 	touch $@
 
 venv: $(BIN)/.installed

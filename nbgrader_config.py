@@ -85,8 +85,9 @@ c.SandboxedKernelManager.max_processes = 512
 # --- Only real failures cost points. nbgrader 0.9 gives zero to a test cell that wrote
 # anything to stderr; TensorFlow logs and Python warnings go there. IgnorePattern drops
 # stderr outputs after execution (a failing test always leaves an `error` output, which
-# still scores zero). The course kernel (kernelspec/dl-course, named by every notebook)
-# keeps TensorFlow's logging quiet; this default does so for any other kernel. ---
+# still scores zero). The course kernel that every notebook names
+# (share/jupyter/kernels/dl-course) keeps TensorFlow's logging quiet; this default does so
+# for any other kernel. ---
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]*"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

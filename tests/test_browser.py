@@ -152,10 +152,12 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
-    """A fresh browser page (own cookies, clipboard allowed); on failure its last state is
+    """A fresh browser page (own cookies, clipboard allowed), offline as a course machine may
+    be: every request to another host than the server fails; on failure its last state is
     saved as <test>-failed.png."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"])
+    context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
     page = context.new_page()
     try:
         yield page
@@ -294,11 +296,21 @@ def test_a_manual_grade_entered_in_the_formgrader_is_exported(lab, page, shot):
     step = formgrader.locator("table").get_by_role("link", name=STUDENT, exact=True)
     expect(step).to_be_visible()
     shot("submissions")
+    missing = []  # what the grading page asked of MathJax and did not get
+    page.on("response", lambda response: missing.append(response.url)
+            if response.status >= 400 and "mathjax" in response.url.lower() else None)
     step.click()
     score = formgrader.locator("input.score#q_logits")
     expect(score).to_be_visible()
     score.scroll_into_view_if_needed()
     shot("submission")
+    # Offline, the page still loads MathJax (from the server) and so finishes setting up
+    # (formgrade.js marks MathJax.loaded; without MathJax it stops with a ReferenceError).
+    grading = next(frame for frame in page.frames if "/formgrader/submissions/" in frame.url)
+    grading.wait_for_function("window.MathJax !== undefined && MathJax.loaded === true"
+                              " && MathJax.Hub.queue.pending === 0 && !MathJax.Hub.queue.running")
+    assert grading.locator(".MathJax").count() > 0  # the notebook's formulas were typeset
+    assert missing == []
     with page.expect_response(lambda response: "/formgrader/api/grade/" in response.url
                               and response.request.method == "PUT") as saved:
         score.fill(str(MANUAL_GRADE))

@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from tests.nbfactory import REPO
 
 COURSE_KERNEL = "dl-course"
-SPEC = REPO / "kernelspec" / COURSE_KERNEL / "kernel.json"
+SPEC = REPO / "share" / "jupyter" / "kernels" / COURSE_KERNEL / "kernel.json"
 
 # Each cell makes TensorFlow log through one of its channels, or warns as a student's code would.
 CELLS = [
