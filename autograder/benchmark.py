@@ -31,6 +31,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import nbformat
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
@@ -87,7 +88,7 @@ def cell_seconds(cell) -> float:
 
 
 def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit_scale: float = 1.0,
-                    kernel: str = "", cell_timeout: int = 7200) -> dict:
+                    kernel: str = "", save: Path | None = None, cell_timeout: int = 7200) -> dict:
     """Restart & Run All of every master notebook of ``assignment`` as a student would
     (normal budgets, no hidden tests), on the Keras-layout files in ``data_dir``.
 
@@ -96,7 +97,8 @@ def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit
     whole is extrapolated: each fit counts (epochs asked) x (its one epoch) x ``fit_scale``
     (say 10 where ``data_dir`` holds a tenth of the real training set); a fit stopped early
     counts every epoch it was allowed, so the estimate is an upper bound. ``kernel``: a
-    kernel to use instead of the one the notebooks name (the course kernel).
+    kernel to use instead of the one the notebooks name (the course kernel). ``save``: a
+    folder to write the executed notebooks to (their numbers are what the text quotes).
     """
     os.environ[DATA_DIR_ENV] = str(data_dir.resolve())
     os.environ.pop(GRADING_ENV, None)
@@ -126,6 +128,9 @@ def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit
         slowest = sorted(((cell_seconds(cell) + extra.get(cell.execution_count, 0.0), cell.source.splitlines()[0][:60])
                           for cell in code if cell.source.strip()), reverse=True)[:5]
         stderr = sum(output.get("name") == "stderr" for cell in code for output in cell.outputs)
+        if save:
+            save.mkdir(parents=True, exist_ok=True)
+            nbformat.write(master, save / name)
         figures[name] = {"seconds": seconds, "slowest": slowest, "stderr": stderr}
     return figures
 
@@ -235,6 +240,7 @@ def main(argv=None) -> None:
                         help="with --estimate: fits of ASSIGNMENT count FACTOR times, e.g. cifar10=10 "
                         "where the folder holds a tenth of the real training set")
     normal.add_argument("--kernel", default="", help="run in this kernel instead of the course kernel")
+    normal.add_argument("--save", type=Path, help="write the executed notebooks into this folder")
     args = parser.parse_args(argv)
     if args.command == "notebooks":
         scales = {name: float(factor) for name, factor in (item.split("=") for item in args.fit_scale)}
@@ -243,7 +249,8 @@ def main(argv=None) -> None:
                 shutil.copy(path, reduced)
             data = args.full_data or Path(reduced)
             for assignment in args.assignments or assignment_names():
-                figures = run_normal_mode(assignment, data, args.estimate, scales.get(assignment, 1.0), args.kernel)
+                figures = run_normal_mode(assignment, data, args.estimate, scales.get(assignment, 1.0),
+                                          args.kernel, args.save)
                 for name, row in figures.items():
                     slowest = "; ".join(f"{seconds:.0f} s {line!r}" for seconds, line in row["slowest"])
                     print(f"{assignment}/{name}, {'full' if args.full_data else 'reduced'} data: "
