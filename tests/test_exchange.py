@@ -2,12 +2,15 @@
 
 import getpass
 
+import pytest
+
 from autograder.course import copy_course
 from autograder.nbgrader_cli import run_nbgrader
 
 ASSIGNMENT = "fashion_mnist"
 
 
+@pytest.mark.slow
 def test_a_released_assignment_is_listed_fetched_submitted_and_collected(tmp_path, monkeypatch):
     monkeypatch.delenv("NBGRADER_EXCHANGE", raising=False)
     course = copy_course(tmp_path / "course", [ASSIGNMENT])

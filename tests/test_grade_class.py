@@ -278,6 +278,7 @@ def test_an_interrupted_run_resumes_to_the_same_grades(course, tmp_path, two_wor
     assert {row["student"]: (row["status"], row["scores"]) for row in rows} == two_workers[1]
 
 
+@pytest.mark.slow
 def test_an_lms_zip_is_collected_and_graded(course, tmp_path, monkeypatch_module):
     import zipfile
 
