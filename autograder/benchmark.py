@@ -14,7 +14,7 @@ each size and number of workers: total, seconds per submission, speed-up over 1 
 ``load``: a real-sized MNIST submission, whose own experiment loops ignore ``budget``
 (cells of about a minute), graded on the idle machine and again with CPU-bound processes
 on every core: scores, status, wall time and the processor time of its heavy cells.
-``notebooks``: Restart & Run All of each master in a student's normal mode, on the reduced
+``notebooks``: Restart & Run All of each solved notebook in a student's normal mode, on the reduced
 data (an offline student) or the full data: minutes, slowest cells, stderr outputs; with
 ``--estimate``, every fit trains one epoch and the whole is extrapolated (minutes instead
 of hours, an upper bound).
@@ -23,9 +23,9 @@ of hours, an upper bound).
 import argparse
 import ast
 import multiprocessing
-import shutil
 import os
 import re
+import shutil
 import tempfile
 import time
 from datetime import datetime
@@ -40,7 +40,7 @@ from autograder.course import copy_course, db_url, submit
 from autograder.grade_class import grade_class
 from autograder.gradebook import cell_scores
 from autograder.nbgrader_cli import run_nbgrader
-from autograder.source import hidden_test_lines
+from autograder.source import cell_name
 from autograder.submissions import solved_assignment
 from helpers.budget import GRADING_ENV
 from helpers.data import DATA_DIR_ENV, REDUCED_DIR
@@ -89,8 +89,8 @@ def cell_seconds(cell) -> float:
 
 def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit_scale: float = 1.0,
                     kernel: str = "", save: Path | None = None, cell_timeout: int = 7200) -> dict:
-    """Restart & Run All of every master notebook of ``assignment`` as a student would
-    (normal budgets, no hidden tests), on the Keras-layout files in ``data_dir``.
+    """Restart & Run All of every notebook of ``assignment`` as a student would: the release
+    with the master's answers, normal budgets, on the Keras-layout files in ``data_dir``.
 
     Returns {notebook: {"seconds", "slowest": [(seconds, first line)], "stderr": number of
     stderr outputs}}. With ``estimate``, every fit trains one epoch and the time of the
@@ -103,26 +103,24 @@ def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit
     os.environ[DATA_DIR_ENV] = str(data_dir.resolve())
     os.environ.pop(GRADING_ENV, None)
     figures = {}
-    for name, master in load_assignment(assignment).masters.items():
-        for cell in master.cells:  # what a student runs: the master less its hidden tests
-            cell.source = "\n".join(line for _, line, kind in hidden_test_lines(cell.source) if kind == "visible")
+    for name, notebook in solved_assignment(load_assignment(assignment)).items():  # the release, answered
         if estimate:
-            master.cells.insert(0, new_code_cell(CAP_FITS))
-            master.cells.append(new_code_cell(REPORT_FITS))
+            notebook.cells.insert(0, new_code_cell(CAP_FITS))
+            notebook.cells.append(new_code_cell(REPORT_FITS))
         start = time.perf_counter()
-        NotebookClient(master, timeout=cell_timeout, kernel_name=kernel,
+        NotebookClient(notebook, timeout=cell_timeout, kernel_name=kernel,
                        resources={"metadata": {"path": str(REPO / "source" / assignment)}}).execute()
         seconds = time.perf_counter() - start
-        code = [cell for cell in master.cells if cell.cell_type == "code"]
-        failed = [cell.metadata.get("nbgrader", {}).get("grade_id", cell.source.splitlines()[0])
-                  for cell in code if any(o.output_type == "error" for o in cell.outputs)]
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        failed = [cell_name(cell, index) for index, cell in enumerate(notebook.cells)
+                  if any(o.output_type == "error" for o in cell.get("outputs", []))]
         if failed:
             raise RuntimeError(f"{name}: cells failed in normal mode: {failed}")
         extra = {}  # execution count -> seconds the capped fits of that cell would have added
         if estimate:
-            for count, epochs, one in ast.literal_eval(master.cells.pop().outputs[0].text.removeprefix("FITS ")):
+            for count, epochs, one in ast.literal_eval(notebook.cells.pop().outputs[0].text.removeprefix("FITS ")):
                 extra[count] = extra.get(count, 0.0) + one * (fit_scale * epochs - 1)
-            master.cells.pop(0)
+            notebook.cells.pop(0)
             code = code[1:-1]
             seconds += sum(extra.values())
         slowest = sorted(((cell_seconds(cell) + extra.get(cell.execution_count, 0.0), cell.source.splitlines()[0][:60])
@@ -130,7 +128,7 @@ def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit
         stderr = sum(output.get("name") == "stderr" for cell in code for output in cell.outputs)
         if save:
             save.mkdir(parents=True, exist_ok=True)
-            nbformat.write(master, save / name)
+            nbformat.write(notebook, save / name)
         figures[name] = {"seconds": seconds, "slowest": slowest, "stderr": stderr}
     return figures
 
@@ -231,7 +229,7 @@ def main(argv=None) -> None:
     many.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     loaded = commands.add_parser("load", help="one real-sized submission, idle and loaded")
     loaded.add_argument("--hogs-per-core", type=int, default=2)
-    normal = commands.add_parser("notebooks", help="Restart & Run All of the masters in normal mode")
+    normal = commands.add_parser("notebooks", help="Restart & Run All of the solved notebooks in normal mode")
     normal.add_argument("assignments", nargs="*")
     normal.add_argument("--full-data", type=Path, help="folder of full Keras-layout .npz files "
                         "(default: the reduced subsets, what an offline student gets)")
