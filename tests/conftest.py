@@ -1,9 +1,11 @@
-"""Fixtures shared by the pipeline tests (test_assignments.py, test_mutants.py), and each
-test's outcome for its fixtures' teardown (test_browser.py's screenshot of a failure)."""
+"""Fixtures shared by the pipeline tests (test_assignments.py, test_mutants.py), the
+PostgreSQL server of the gradebook tests, and each test's outcome for its fixtures'
+teardown (test_browser.py's screenshot of a failure)."""
 
 import pytest
 
 from tests.course_fixtures import ASSIGNMENTS, graded_course, pipeline_class
+from tests.postgres import MISSING, postgres_server, server_programs
 
 CALL_REPORT = pytest.StashKey()  # item.stash[CALL_REPORT]: the report of the test's call phase
 
@@ -15,6 +17,17 @@ def graded(request, tmp_path_factory):
     assignment = request.param
     course = graded_course(tmp_path_factory.mktemp(assignment), assignment, pipeline_class(assignment))
     return assignment, course
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server (tests/postgres.py), stopped and deleted after the session;
+    the test skips, with the reason, where the server programs are not installed."""
+    programs = server_programs()
+    if programs is None:
+        pytest.skip(MISSING)
+    with postgres_server(programs) as server:
+        yield server
 
 
 @pytest.hookimpl(wrapper=True)
