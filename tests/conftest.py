@@ -4,6 +4,7 @@ teardown (test_browser.py's screenshot of a failure)."""
 
 import pytest
 
+from autograder.nbgrader_cli import DB_URL_ENV
 from tests.course_fixtures import ASSIGNMENTS, graded_course, pipeline_class
 from tests.postgres import MISSING, postgres_server, server_programs
 
@@ -17,6 +18,16 @@ def graded(request, tmp_path_factory):
     assignment = request.param
     course = graded_course(tmp_path_factory.mktemp(assignment), assignment, pipeline_class(assignment))
     return assignment, course
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_course_gradebook_url():
+    """An instructor's NBGRADER_DB_URL (README: exported in graders' shells) never reaches the
+    tests, which would write their students into that course's database; the PostgreSQL
+    tests set their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(DB_URL_ENV, raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")
