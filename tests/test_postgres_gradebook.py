@@ -4,8 +4,8 @@ keeps a manual grade across a regrade; `nbgrader export` and the formgrader read
 
 The class is a few students of test_grade_class.py's ps1 course, graded once per module;
 what they must score is its EXPECTED, what the SQLite gradebook gives. Every test checks
-that the course folder has no SQLite gradebook (nothing fell back to one), and reads the
-server with psycopg where the kit's code would read it back through SQLAlchemy.
+that the course folder has no SQLite gradebook (nothing fell back to one); the first also
+reads the submissions and scores straight from the server with psycopg.
 """
 
 import csv
