@@ -33,7 +33,8 @@ check-python:
 	@$(USED_PYTHON) scripts/check_python.py
 
 # Grading needs the sandbox; a venv still to be made needs its Python's venv module; the
-# browser tests (make test) need chromium.
+# browser tests (make test) need chromium, the PostgreSQL gradebook tests (make test)
+# Debian's PostgreSQL server programs.
 SYSTEM_DEPS := --sandbox
 system-deps: check-python
 	@sh scripts/system_deps.sh $(SYSTEM_DEPS) $(if $(wildcard $(BIN)/python),,--venv $(PYTHON))
@@ -64,7 +65,7 @@ benchmark: system-deps venv
 	$(BIN)/python -m autograder.benchmark submission --full-data ../shared/data
 	$(BIN)/python -m autograder.benchmark class mnist --sizes 5 10 20 --workers 1 2
 
-test: SYSTEM_DEPS += --browser
+test: SYSTEM_DEPS += --browser --postgres
 test: system-deps venv
 	$(BIN)/python -m pytest
 

@@ -27,8 +27,10 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 
-# --- Gradebook: SQLite next to this file by default. For a shared server database set
-# NBGRADER_DB_URL, e.g. postgresql://grader:secret@db.example.edu/dl_course ---
+# --- Gradebook: SQLite next to this file by default. For a shared PostgreSQL database set
+# NBGRADER_DB_URL for every grader, nbgrader command and formgrader, e.g.
+# postgresql+psycopg://grader:secret@db.example.edu/dl_course (psycopg 3, which the kit
+# installs; README, "Gradebook on a PostgreSQL server") ---
 c.CourseDirectory.db_url = os.environ.get("NBGRADER_DB_URL", "sqlite:///gradebook.db")
 
 # --- The exchange, where `nbgrader release_assignment` puts assignments and JupyterLab's

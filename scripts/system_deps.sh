@@ -1,8 +1,11 @@
 #!/bin/sh
 # The Debian packages the kit needs, checked by make before anything is installed.
-#   scripts/system_deps.sh [--sandbox] [--browser] [--venv PYTHON]
+#   scripts/system_deps.sh [--sandbox] [--browser] [--postgres] [--venv PYTHON]
 #   --sandbox      bubblewrap (bwrap), the sandbox grading kernels run in (make demo/test)
 #   --browser      chromium, the browser the browser tests drive (make test)
+#   --postgres     postgresql, the server programs (initdb, pg_ctl) with which the tests
+#                  start a throwaway PostgreSQL gradebook of their own (make test); Debian
+#                  keeps them off PATH, in /usr/lib/postgresql/<version>/bin
 #   --venv PYTHON  what PYTHON needs to make a venv: its ensurepip module, which Debian and
 #                  Ubuntu ship apart, in pythonX.Y-venv
 # Quick and silent when everything is there. As root it installs what is missing with
@@ -19,6 +22,12 @@ while [ $# -gt 0 ]; do
         --browser)
             command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
             shift ;;
+        --postgres)
+            # The tests never use the cluster the package may start as a service.
+            { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 \
+                || ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
+                || missing="$missing postgresql"
+            shift ;;
         --venv)
             python=$2
             shift 2
@@ -32,7 +41,7 @@ while [ $# -gt 0 ]; do
                 fi
             fi ;;
         *)
-            echo "usage: $0 [--sandbox] [--browser] [--venv PYTHON]" >&2
+            echo "usage: $0 [--sandbox] [--browser] [--postgres] [--venv PYTHON]" >&2
             exit 2 ;;
     esac
 done

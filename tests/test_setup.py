@@ -44,11 +44,14 @@ def test_system_packages_present_means_silent_and_quick():
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can run the script as another user")
-@pytest.mark.parametrize("flags, packages", [(["--sandbox"], "bubblewrap"), (["--browser"], "chromium"),
-                                             (["--sandbox", "--browser"], "bubblewrap chromium")])
+@pytest.mark.parametrize("flags, packages", [
+    (["--sandbox"], "bubblewrap"), (["--browser"], "chromium"), (["--postgres"], "postgresql"),
+    (["--sandbox", "--browser", "--postgres"], "bubblewrap chromium postgresql")])
 def test_an_ordinary_account_is_told_the_exact_command(flags, packages):
     """As anyone but root, a missing package stops set-up with the sudo command to run;
-    nothing is attempted (bwrap and chromium are hidden from PATH; the script runs as "nobody")."""
+    nothing is attempted (bwrap and chromium are hidden from PATH, Debian's PostgreSQL
+    programs by an empty /usr/lib/postgresql in a mount namespace of bubblewrap's; the
+    script runs as "nobody")."""
     with tempfile.TemporaryDirectory() as folder:
         place = Path(folder)
         place.chmod(0o755)
@@ -58,8 +61,11 @@ def test_an_ordinary_account_is_told_the_exact_command(flags, packages):
         tools.mkdir()
         for name, target in [("id", shutil.which("id")), ("apt-get", shutil.which("true"))]:
             (tools / name).symlink_to(target)
-        done = subprocess.run([shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups", "--",
-                               "/bin/sh", str(script), *flags],
+        debian_postgres = Path("/usr/lib/postgresql")
+        hidden = [shutil.which("bwrap"), "--ro-bind", "/", "/", "--tmpfs", str(debian_postgres),
+                  "--dev", "/dev", "--proc", "/proc", "--"] if debian_postgres.exists() else []
+        done = subprocess.run([*hidden, shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups",
+                               "--", "/bin/sh", str(script), *flags],
                               env={"PATH": str(tools)}, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1, done
     assert done.stderr.strip() == ("The kit needs Debian packages that only root can install: run "
