@@ -73,7 +73,7 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
         template = copy_course(scratch / "template", [assignment_name], repo=course)
         run_nbgrader(template, "generate_assignment", assignment_name, "--force", private=True)
         jobs = [Job(assignment, s, template, *submissions[s], limits=limits) for s in chosen]
-        _grade(course, assignment, jobs, scratch, state, reports, workers, progress)
+        _grade(course, assignment, jobs, state, reports, LocalEngine(workers, scratch), progress)
     run_nbgrader(course, "generate_feedback", assignment_name, "--force", check=False)
     run_nbgrader(course, "export", f"--to={reports / 'nbgrader_grades.csv'}")
     rows = [{"student": s, "status": state[s]["status"], "reason": state[s]["reason"],
@@ -110,41 +110,64 @@ def collect_from_lms(course: Path, assignment: str, download: Path) -> dict[str,
     return refused
 
 
-def _grade(course: Path, assignment: Assignment, jobs: list[Job], scratch: Path, state: dict,
-           reports: Path, workers: int, progress) -> None:
-    start, done, running = time.monotonic(), 0, {}
+def _grade(course: Path, assignment: Assignment, jobs: list[Job], state: dict, reports: Path,
+           engine, progress) -> None:
+    """Save each student's result as the engine (``LocalEngine``) finishes it."""
+    start, done = time.monotonic(), 0
     stopping = threading.Event()
 
     def on_signal(number, frame):
         stopping.set()
-        for process in list(running.values()):
-            stop(process)
+        engine.stop()
 
     previous = _install(on_signal)
-    pool, futures = ThreadPoolExecutor(max_workers=workers), []
     try:
-        futures = [pool.submit(grade, job, scratch, running) for job in jobs]
-        for future in as_completed(futures):
+        for result in engine.results(jobs):
             if stopping.is_set():
                 break
-            result = future.result()
             save_result(course, assignment, result, state, reports)
             done += 1
             score = sum(v for k, v in cell_scores(course_db_url(course), assignment.name,
                                                   result.student).items() if k in assignment.points)
-            others = ", ".join(sorted(running)) or "-"
+            others = ", ".join(engine.grading()) or "-"
             progress(f"[{done:>3}/{len(jobs)}] {_clock(time.monotonic() - start)} {result.student:<20} "
                      f"{result.status:<17} {score:g}/{assignment.max_points:g}  (grading: {others})")
     finally:
-        for future in futures:
-            future.cancel()
-        if stopping.is_set():
-            on_signal(None, None)
-        pool.shutdown(wait=True)
+        engine.close(stopping.is_set())
         _restore(previous)
     if stopping.is_set():
         progress(f"interrupted: {done} of {len(jobs)} graded and saved; run the same command to resume")
         raise KeyboardInterrupt
+
+
+class LocalEngine:
+    """Grades jobs in ``workers`` threads of this process, each running nbgrader as a
+    subprocess: ``results`` yields each finished student's Result, ``grading`` names the
+    students being graded, ``stop`` (in a signal handler) kills the gradings under way,
+    ``close`` cancels what is left and waits for the threads."""
+
+    def __init__(self, workers: int, scratch: Path):
+        self.pool, self.scratch = ThreadPoolExecutor(max_workers=workers), scratch
+        self.futures, self.running = [], {}
+
+    def results(self, jobs: list[Job]):
+        self.futures = [self.pool.submit(grade, job, self.scratch, self.running) for job in jobs]
+        for future in as_completed(self.futures):
+            yield future.result()
+
+    def grading(self) -> list[str]:
+        return sorted(self.running)
+
+    def stop(self) -> None:
+        for process in list(self.running.values()):
+            stop(process)
+
+    def close(self, stopping: bool) -> None:
+        for future in self.futures:
+            future.cancel()
+        if stopping:  # a grading started since the signal
+            self.stop()
+        self.pool.shutdown(wait=True)
 
 
 def save_result(course: Path, assignment: Assignment, result: Result, state: dict, reports: Path) -> None:
