@@ -10,7 +10,7 @@ process into the worker's own folder, checks that the sandbox works there, and c
 ``grade.grade``. Any machine with the kit installed (``make venv``) and bubblewrap can be
 a worker: ``dask worker tcp://host:8786 --nthreads 1``.
 
-Each task's key names the student and the run, so the scheduler never grades a student
+Each task's key names the run and the student, so the scheduler never grades a student
 twice at once in a run; a task whose worker dies is run again on another worker (up to
 the scheduler's ``distributed.scheduler.allowed-failures``, 3 by default), and a student
 whose workers keep dying gets the status "grader error".
@@ -69,10 +69,12 @@ class DaskEngine:
     def results(self, jobs: list[Job]):
         self._connect(confine=any(job.limits.confine for job in jobs))
         template = self.client.submit(_same, pack(self.template), key=f"kit-template-{self.run}")
-        for job in jobs:
-            key = f"grade-{job.student}-{self.run}"
-            self.jobs[key] = job
-            self.pending[key] = self.client.submit(grade_on_worker, job, template, self.run, key=key)
+        # One task group, sent at once: the scheduler queues it and hands a task to a worker
+        # as a thread frees up (worker-saturation), rather than to every worker up front.
+        self.jobs = {(f"grade-{self.run}", job.student): job for job in jobs}
+        futures = self.client.map(grade_on_worker, jobs, [template] * len(jobs), [self.run] * len(jobs),
+                                  key=list(self.jobs))
+        self.pending = {future.key: future for future in futures}
         completed = as_completed(self.pending.values())
         while not completed.is_empty() and not self.stopping:  # polled: stop() needs no wake-up
             for future in completed.next_batch(block=False):
