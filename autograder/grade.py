@@ -3,8 +3,9 @@
 A ``Job`` names everything the work needs (the assignment's facts, a template course,
 the submission's files as data, the limits); the ``Result`` holds everything it
 produces, as data: status, every problem found, the auto grades, the executed notebooks,
-the log's tail. Nothing here writes the course folder or its gradebook: the coordinator
-does, from the result. ``grade`` never raises: whatever goes wrong becomes the student's
+the log's tail. It runs in a thread of the coordinator (grade_class.py) or in a Dask worker
+on another machine (dask_engine.py, which unpacks the template there). Nothing here writes
+the course folder or its gradebook: the coordinator does, from the result. ``grade`` never raises: whatever goes wrong becomes the student's
 outcome.
 
 The work: the submission's regular files are written into a private copy of the

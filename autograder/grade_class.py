@@ -2,7 +2,9 @@
 
 The coordinator. Each student's submission is read as data and graded by ``grade.grade``
 (the unit of work: a private course copy, ``nbgrader autograde`` with its kernel in the
-sandbox), up to ``--workers`` at once. Results come back as data and this process alone
+sandbox), by an engine: here, up to ``--workers`` at once (``LocalEngine``), or as one task
+per student on the workers of a Dask cluster (``--scheduler``, dask_engine.py), on this
+machine or several. Results come back as data and this process alone
 writes them into the course: the gradebook (see merge.py), ``autograded/`` and the state
 file ``reports/<assignment>/state.json``, rewritten atomically after each student, so an
 interrupted run (Ctrl-C) resumes where it stopped and never grades a student twice. At
@@ -38,17 +40,23 @@ from autograder.sandbox import SandboxUnavailable, host_problem
 
 def grade_class(course: Path, assignment_name: str, *, students: list[str] | None = None,
                 workers: int = 1, regrade: str = "changed", lms: Path | None = None,
-                limits: Limits | None = None, progress=print) -> list[dict]:
+                limits: Limits | None = None, scheduler: str | None = None,
+                progress=print) -> list[dict]:
     """Autograde, give feedback and report on ``assignment_name`` for the class in ``course``.
 
     regrade: "changed" grades students not graded yet or whose files changed; "failed"
         also those whose last outcome was not "graded"; "all" grades everyone again.
+    scheduler: None grades here, ``workers`` at a time; a Dask scheduler's address
+        ("tcp://host:8786") grades on its workers; "local" on a Dask LocalCluster of
+        ``workers`` processes started for the run (see dask_engine.py).
     Returns one row per student: student, status, reason, scores (test id -> points).
     Raises KeyboardInterrupt after saving what was graded when interrupted (SIGINT, SIGTERM),
-    and SandboxUnavailable, before grading anyone, where the sandbox cannot run.
+    and SandboxUnavailable, before grading anyone, where the sandbox cannot run (here, or
+    on a Dask worker).
     """
     course, limits = course.resolve(), limits or Limits()
-    if limits.confine and host_problem():  # refuse before anything is graded, never downgrade
+    # refuse before anything is graded, never downgrade (on Dask, each worker is checked)
+    if limits.confine and scheduler is None and host_problem():
         raise SandboxUnavailable(f"cannot grade in the sandbox: {host_problem()}")
     reports = course / "reports" / assignment_name
     reports.mkdir(parents=True, exist_ok=True)
@@ -67,13 +75,17 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
     submissions = {s: read_submission(course / "submitted" / s / assignment_name) for s in students or everyone}
     chosen = [s for s, (files, _) in submissions.items()
               if _needs_grading(state.get(s), _fingerprint(files), regrade)]
-    progress(f"{assignment_name}: {len(everyone)} submissions, {len(chosen)} to grade with {workers} worker(s)")
+    how = f"{workers} worker(s)" if scheduler is None else f"Dask (--scheduler {scheduler})"
+    progress(f"{assignment_name}: {len(everyone)} submissions, {len(chosen)} to grade with {how}")
     with tempfile.TemporaryDirectory(prefix=f"kit-grade-{assignment_name}-") as scratch:
         scratch = Path(scratch)
         template = copy_course(scratch / "template", [assignment_name], repo=course)
         run_nbgrader(template, "generate_assignment", assignment_name, "--force", private=True)
         jobs = [Job(assignment, s, template, *submissions[s], limits=limits) for s in chosen]
-        _grade(course, assignment, jobs, scratch, state, reports, workers, progress)
+        if jobs:
+            engine = (LocalEngine(workers, scratch) if scheduler is None
+                      else _dask_engine(scheduler, workers, template, progress))
+            _grade(course, assignment, jobs, state, reports, engine, progress)
     run_nbgrader(course, "generate_feedback", assignment_name, "--force", check=False)
     run_nbgrader(course, "export", f"--to={reports / 'nbgrader_grades.csv'}")
     rows = [{"student": s, "status": state[s]["status"], "reason": state[s]["reason"],
@@ -110,41 +122,72 @@ def collect_from_lms(course: Path, assignment: str, download: Path) -> dict[str,
     return refused
 
 
-def _grade(course: Path, assignment: Assignment, jobs: list[Job], scratch: Path, state: dict,
-           reports: Path, workers: int, progress) -> None:
-    start, done, running = time.monotonic(), 0, {}
+def _grade(course: Path, assignment: Assignment, jobs: list[Job], state: dict, reports: Path,
+           engine, progress) -> None:
+    """Save each student's result as the engine (``LocalEngine``, ``DaskEngine``) finishes it."""
+    start, done, saved = time.monotonic(), 0, set()
     stopping = threading.Event()
 
     def on_signal(number, frame):
         stopping.set()
-        for process in list(running.values()):
-            stop(process)
+        engine.stop()
 
     previous = _install(on_signal)
-    pool, futures = ThreadPoolExecutor(max_workers=workers), []
     try:
-        futures = [pool.submit(grade, job, scratch, running) for job in jobs]
-        for future in as_completed(futures):
+        for result in engine.results(jobs):
             if stopping.is_set():
                 break
-            result = future.result()
+            if result.student in saved:  # a task run twice: the student is merged once
+                continue
             save_result(course, assignment, result, state, reports)
+            saved.add(result.student)
             done += 1
             score = sum(v for k, v in cell_scores(course_db_url(course), assignment.name,
                                                   result.student).items() if k in assignment.points)
-            others = ", ".join(sorted(running)) or "-"
+            others = ", ".join(engine.grading()) or "-"
             progress(f"[{done:>3}/{len(jobs)}] {_clock(time.monotonic() - start)} {result.student:<20} "
                      f"{result.status:<17} {score:g}/{assignment.max_points:g}  (grading: {others})")
     finally:
-        for future in futures:
-            future.cancel()
-        if stopping.is_set():
-            on_signal(None, None)
-        pool.shutdown(wait=True)
+        engine.close(stopping.is_set())
         _restore(previous)
     if stopping.is_set():
         progress(f"interrupted: {done} of {len(jobs)} graded and saved; run the same command to resume")
         raise KeyboardInterrupt
+
+
+class LocalEngine:
+    """Grades jobs in ``workers`` threads of this process, each running nbgrader as a
+    subprocess: ``results`` yields each finished student's Result, ``grading`` names the
+    students being graded, ``stop`` (in a signal handler) kills the gradings under way,
+    ``close`` cancels what is left and waits for the threads."""
+
+    def __init__(self, workers: int, scratch: Path):
+        self.pool, self.scratch = ThreadPoolExecutor(max_workers=workers), scratch
+        self.futures, self.running = [], {}
+
+    def results(self, jobs: list[Job]):
+        self.futures = [self.pool.submit(grade, job, self.scratch, self.running) for job in jobs]
+        for future in as_completed(self.futures):
+            yield future.result()
+
+    def grading(self) -> list[str]:
+        return sorted(self.running)
+
+    def stop(self) -> None:
+        for process in list(self.running.values()):
+            stop(process)
+
+    def close(self, stopping: bool) -> None:
+        for future in self.futures:
+            future.cancel()
+        if stopping:  # a grading started since the signal
+            self.stop()
+        self.pool.shutdown(wait=True)
+
+
+def _dask_engine(scheduler: str, workers: int, template: Path, progress):
+    from autograder.dask_engine import DaskEngine  # distributed is imported for it alone
+    return DaskEngine(scheduler, workers, template, progress)
 
 
 def save_result(course: Path, assignment: Assignment, result: Result, state: dict, reports: Path) -> None:
@@ -216,7 +259,11 @@ def main(argv=None) -> int:
     parser.add_argument("assignment")
     parser.add_argument("--course", type=Path, default=Path.cwd(), help="course folder (default: here)")
     parser.add_argument("--students", nargs="+", help="grade only these students")
-    parser.add_argument("--workers", type=int, default=1, help="submissions graded at once (default 1)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="submissions graded at once here, or local Dask workers (default 1)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on the workers of this Dask scheduler (tcp://host:8786), or on a "
+                             "Dask cluster of --workers processes started here ('local')")
     parser.add_argument("--regrade", choices=["changed", "failed", "all"], default="changed",
                         help="changed: new or modified submissions (default); failed: also those "
                              "not graded cleanly last time; all: everyone")
@@ -232,7 +279,7 @@ def main(argv=None) -> int:
     limits = Limits(time_s=args.time_limit, memory_mb=args.memory_cap, confine=not args.unconfined)
     try:
         grade_class(args.course, args.assignment, students=args.students, workers=args.workers,
-                    regrade=args.regrade, lms=args.lms, limits=limits)
+                    regrade=args.regrade, lms=args.lms, limits=limits, scheduler=args.scheduler)
     except KeyboardInterrupt:
         return 130
     except SandboxUnavailable as refusal:

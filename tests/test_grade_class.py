@@ -7,19 +7,26 @@ depend on the assignment's content.
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
+from distributed import Client, LocalCluster
 
-from autograder.course import copy_course
-from autograder.grade import Limits
-from autograder.grade_class import grade_class
+import autograder.grade_class as coordinator
+from autograder.course import copy_course, course_db_url
+from autograder.assignment import load_assignment
+from autograder.grade import Job, Limits
+from autograder.gradebook import cell_scores
+from autograder.grade_class import grade_class, main, save_result
 from autograder.nbgrader_cli import nbgrader_env, run_nbgrader
+from autograder.sandbox import SandboxUnavailable
 from nbformat.v4 import new_code_cell
 
 from autograder.submissions import solved
@@ -291,3 +298,103 @@ def test_an_lms_zip_is_collected_and_graded(course, tmp_path, monkeypatch_module
     rows = grade_class(copy, ASSIGNMENT, lms=download, workers=2, progress=lambda line: None)
     assert {row["student"]: row["scores"] for row in rows} == {
         "alice": FULL, "bob": {key: 0.0 for key in FULL}}
+
+
+# --- The Dask engine (grade_class --scheduler): the same grades, whatever happens to a worker ---
+
+# A student of each outcome, bad submissions included: the local path's class less the
+# repeats of an outcome, and huge_output, whose status may legitimately differ (EXPECTED).
+DASK_CLASS = ("good", "blank", "infinite_loop", "os_exit", "memory_hog", "invalid_json", "empty_file",
+              "wrong_name", "missing_notebook", "deleted_test", "fake_check", "file_vandal")
+
+
+def feedback(course: Path, student: str) -> str | None:
+    """A student's feedback HTML, or None where there is none, without execution counts: a
+    cell whose kernel dies (memory_hog) may or may not get one, on either path."""
+    page = course / "feedback" / student / ASSIGNMENT / "ps1.html"
+    return re.sub(r"In(&nbsp;|\s)\[[0-9\s]*\]:", "In [ ]:", page.read_text()) if page.is_file() else None
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_grades_as_the_local_path(course, tmp_path, two_workers, monkeypatch_module, capsys):
+    local, results = two_workers
+    copy = copy_course(tmp_path / "dask", [ASSIGNMENT], repo=course)
+    submit_class(copy, {name: class_submissions(course)[name] for name in DASK_CLASS})
+    assert main([ASSIGNMENT, "--course", str(copy), "--scheduler", "local", "--workers", "2",
+                 "--memory-cap", "1000"]) == 0
+    output = capsys.readouterr().out
+    assert f"{len(DASK_CLASS)} to grade with Dask" in output and "dask: 2 worker(s)" in output
+    assert sum(line.startswith("[") for line in output.splitlines()) == len(DASK_CLASS)
+    local_state = json.loads((local / "reports" / ASSIGNMENT / "state.json").read_text())
+    dask_state = json.loads((copy / "reports" / ASSIGNMENT / "state.json").read_text())
+    assert dask_state == {name: local_state[name] for name in DASK_CLASS}  # statuses, reasons
+    for name in DASK_CLASS:
+        assert (dask_state[name]["status"], cell_scores(course_db_url(copy), ASSIGNMENT, name)) == results[name], name
+        assert feedback(copy, name) == feedback(local, name), name
+
+
+SLEEPER = "sleeper"  # a good submission whose negate cell sleeps: time to kill its worker
+
+
+@pytest.mark.slow
+def test_a_worker_killed_while_grading_loses_nothing_and_merges_nothing_twice(
+        course, tmp_path, monkeypatch, monkeypatch_module):
+    master, release = notebooks(course)
+    students = {SLEEPER: solved(master, release, {"negate": "import time\ntime.sleep(8)\n"
+                                                            "def negate(x):\n    return -x"}),
+                **{name: class_submissions(course)[name] for name in ("good", "invalid_json")}}
+    copy = copy_course(tmp_path / "killed", [ASSIGNMENT], repo=course)
+    submit_class(copy, students)
+    saved = []
+    monkeypatch.setattr(coordinator, "save_result", lambda course, assignment, result, *rest: (
+        saved.append(result.student), save_result(course, assignment, result, *rest)))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        killed, finished = [], threading.Event()
+        killer = threading.Thread(target=kill_the_worker_grading,
+                                  args=(cluster.scheduler_address, SLEEPER, killed, finished))
+        killer.start()
+        try:
+            rows = grade_class(copy, ASSIGNMENT, scheduler=cluster.scheduler_address, limits=Limits(memory_mb=1000),
+                               progress=lambda line: None)
+        finally:
+            finished.set()
+            killer.join()
+    assert killed, f"no worker was seen grading {SLEEPER}"
+    assert sorted(saved) == sorted(students)
+    assert {row["student"]: (row["status"], row["scores"]) for row in rows} == {
+        SLEEPER: ("graded", FULL), **{name: EXPECTED[name] for name in students if name != SLEEPER}}
+    assert (copy / "autograded" / SLEEPER / ASSIGNMENT / NOTEBOOK).is_file()
+
+
+def kill_the_worker_grading(scheduler: str, student: str, killed: list, finished: threading.Event) -> None:
+    """SIGKILL the Dask worker process running ``student``'s grading task once it is under way."""
+    with Client(scheduler) as client:
+        while not finished.is_set():
+            running = client.run(lambda dask_worker: [task.key for task in dask_worker.state.executing])
+            worker = next((w for w, keys in running.items() if any(key[-1] == student for key in keys)), None)
+            if worker:
+                time.sleep(2)  # into the grading
+                os.kill(client.run(os.getpid, workers=[worker])[worker], signal.SIGKILL)
+                killed.append(worker)
+                return
+            time.sleep(0.2)
+
+
+def test_a_dask_worker_without_a_working_sandbox_refuses_to_grade(tmp_path, monkeypatch):
+    import autograder.dask_engine as engine
+
+    template = tmp_path / "template"
+    (template / "source").mkdir(parents=True)
+    job = Job(load_assignment("mnist"), "alice", template, {"mnist.ipynb": b"{}"})
+    monkeypatch.setattr(engine, "host_problem", lambda: "bubblewrap (bwrap) is not installed")
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:  # workers in this process
+        worker = next(iter(cluster.workers.values())).address
+        grading = engine.DaskEngine(cluster.scheduler_address, 1, template, progress=lambda line: None)
+        with pytest.raises(SandboxUnavailable, match=f"on worker {worker}: bubblewrap .bwrap. is not installed"):
+            next(grading.results([job]))
+        assert grading.jobs == {}  # the workers there were checked before any task was sent
+        grading.close(stopping=False)
+        with Client(cluster) as client:  # a worker that joins later: checked by the task
+            task = client.submit(engine.grade_on_worker, job, engine.pack(template), "run")
+            with pytest.raises(SandboxUnavailable, match=f"on worker {worker}: bubblewrap"):
+                task.result()
