@@ -224,12 +224,6 @@ def test_good_students_score_as_when_graded_alone(course, tmp_path, two_workers,
     assert {name: results[name] for name in alone} == single
 
 
-@pytest.mark.slow
-def test_one_worker_and_two_workers_agree(course, tmp_path, two_workers, monkeypatch_module):
-    _, one = graded_class(course, tmp_path, workers=1)
-    assert one == two_workers[1]
-
-
 # Students whose outcome depends on time or on the machine: a loaded grader must not change it.
 TIME_SENSITIVE = ("good", "partial", "infinite_loop", "memory_hog", "huge_output", "os_exit",
                   "keyboard_interrupt", "file_vandal")
