@@ -116,7 +116,7 @@ class DaskEngine:
         self.progress(f"dask: {len(workers)} worker(s) at {self.client.scheduler.address}"
                       + ("" if workers else "; the tasks wait for workers to join"))
         if confine:  # refuse before anything is graded, as on one machine
-            problems = {worker: problem for worker, problem in self.client.run(_sandbox_problem).items()
+            problems = {worker: problem for worker, problem in self.client.run(host_problem).items()
                         if problem}
             if problems:
                 raise SandboxUnavailable("cannot grade in the sandbox on " + "; ".join(
@@ -160,10 +160,6 @@ def stop_run(run: str) -> None:
     """Kill the gradings of ``run`` under way in this worker (Ctrl-C on the coordinator)."""
     for process in list(_RUNNING.get(run, {}).values()):
         stop(process)
-
-
-def _sandbox_problem() -> str | None:
-    return host_problem()
 
 
 def _same(value):

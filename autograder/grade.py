@@ -5,8 +5,8 @@ the submission's files as data, the limits); the ``Result`` holds everything it
 produces, as data: status, every problem found, the auto grades, the executed notebooks,
 the log's tail. It runs in a thread of the coordinator (grade_class.py) or in a Dask worker
 on another machine (dask_engine.py, which unpacks the template there). Nothing here writes
-the course folder or its gradebook: the coordinator does, from the result. ``grade`` never raises: whatever goes wrong becomes the student's
-outcome.
+the course folder or its gradebook: the coordinator does, from the result. ``grade`` never
+raises: whatever goes wrong becomes the student's outcome.
 
 The work: the submission's regular files are written into a private copy of the
 template course in a scratch folder; ``nbgrader autograde`` runs there (its kernel

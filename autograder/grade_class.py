@@ -77,12 +77,12 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
               if _needs_grading(state.get(s), _fingerprint(files), regrade)]
     how = f"{workers} worker(s)" if scheduler is None else f"Dask (--scheduler {scheduler})"
     progress(f"{assignment_name}: {len(everyone)} submissions, {len(chosen)} to grade with {how}")
-    with tempfile.TemporaryDirectory(prefix=f"kit-grade-{assignment_name}-") as scratch:
-        scratch = Path(scratch)
-        template = copy_course(scratch / "template", [assignment_name], repo=course)
-        run_nbgrader(template, "generate_assignment", assignment_name, "--force", private=True)
-        jobs = [Job(assignment, s, template, *submissions[s], limits=limits) for s in chosen]
-        if jobs:
+    if chosen:  # the template course (a copy and its gradebook) only when someone is graded
+        with tempfile.TemporaryDirectory(prefix=f"kit-grade-{assignment_name}-") as scratch:
+            scratch = Path(scratch)
+            template = copy_course(scratch / "template", [assignment_name], repo=course)
+            run_nbgrader(template, "generate_assignment", assignment_name, "--force", private=True)
+            jobs = [Job(assignment, s, template, *submissions[s], limits=limits) for s in chosen]
             engine = (LocalEngine(workers, scratch) if scheduler is None
                       else _dask_engine(scheduler, workers, template, progress))
             _grade(course, assignment, jobs, state, reports, engine, progress)
@@ -125,7 +125,7 @@ def collect_from_lms(course: Path, assignment: str, download: Path) -> dict[str,
 def _grade(course: Path, assignment: Assignment, jobs: list[Job], state: dict, reports: Path,
            engine, progress) -> None:
     """Save each student's result as the engine (``LocalEngine``, ``DaskEngine``) finishes it."""
-    start, done, saved = time.monotonic(), 0, set()
+    start, saved = time.monotonic(), set()
     stopping = threading.Event()
 
     def on_signal(number, frame):
@@ -141,17 +141,16 @@ def _grade(course: Path, assignment: Assignment, jobs: list[Job], state: dict, r
                 continue
             save_result(course, assignment, result, state, reports)
             saved.add(result.student)
-            done += 1
             score = sum(v for k, v in cell_scores(course_db_url(course), assignment.name,
                                                   result.student).items() if k in assignment.points)
             others = ", ".join(engine.grading()) or "-"
-            progress(f"[{done:>3}/{len(jobs)}] {_clock(time.monotonic() - start)} {result.student:<20} "
+            progress(f"[{len(saved):>3}/{len(jobs)}] {_clock(time.monotonic() - start)} {result.student:<20} "
                      f"{result.status:<17} {score:g}/{assignment.max_points:g}  (grading: {others})")
     finally:
         engine.close(stopping.is_set())
         _restore(previous)
     if stopping.is_set():
-        progress(f"interrupted: {done} of {len(jobs)} graded and saved; run the same command to resume")
+        progress(f"interrupted: {len(saved)} of {len(jobs)} graded and saved; run the same command to resume")
         raise KeyboardInterrupt
 
 
