@@ -1,7 +1,7 @@
 """Benchmarks that print figures (not tests): grading speed of one submission and of a class.
 
     python -m autograder.benchmark submission mnist [--full-data ../shared/data]
-    python -m autograder.benchmark class mnist --sizes 5 10 20 --workers 1 2
+    python -m autograder.benchmark class [mnist ...] [--sizes 2 6] [--arms nbgrader workers=1 ...]
     python -m autograder.benchmark load [--hogs-per-core 2]
     python -m autograder.benchmark notebooks [mnist ...] [--full-data ../shared/data] [--estimate]
 
@@ -9,8 +9,10 @@
 (nbgrader and kernel start included) in a fresh course copy; with ``--full-data``, also
 the master notebook executed in a student's normal mode (full budgets) on the full data
 from that folder, and the ratio of the two.
-``class``: wall time of the class grading command on N copies of the full solution, for
-each size and number of workers: total, seconds per submission, speed-up over 1 worker.
+``class``: the same class of N full solutions graded, with feedback and a grades CSV, by
+plain ``nbgrader`` (its commands one after another, the course's config) and by the class
+command with 1 and 2 local workers and on a 2-process Dask LocalCluster, side by side in
+one run: seconds per class size, per submission and fixed, and the speed-up over nbgrader.
 ``load``: a real-sized MNIST submission, whose own experiment loops ignore ``budget``
 (cells of about a minute), graded on the idle machine and again with CPU-bound processes
 on every core: scores, status, wall time and the processor time of its heavy cells.
@@ -39,7 +41,7 @@ from autograder.assignment import REPO, assignment_names, load_assignment
 from autograder.course import copy_course, db_url, submit
 from autograder.grade_class import grade_class
 from autograder.gradebook import cell_scores
-from autograder.nbgrader_cli import run_nbgrader
+from autograder.nbgrader_cli import DB_URL_ENV, run_nbgrader
 from autograder.source import cell_name
 from autograder.submissions import solved_assignment
 from helpers.budget import GRADING_ENV
@@ -133,16 +135,58 @@ def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit
     return figures
 
 
-def time_class(assignment: str, size: int, workers: int) -> float:
-    """Seconds for the class grading command on ``size`` full-solution submissions."""
+ARMS = ("nbgrader", "workers=1", "workers=2", "dask=2")
+
+
+def time_class(assignment: str, size: int, arm: str) -> float:
+    """Seconds to grade ``size`` full-solution submissions, with feedback and grades CSV, by
+    one of ``ARMS``: plain nbgrader (generate_assignment, autograde, generate_feedback and
+    export, one after another, with the course's config: the same sandbox and judge), or
+    the class command with 1 or 2 local workers, or on a Dask LocalCluster of 2 processes."""
     solution = solved_assignment(load_assignment(assignment))
     with tempfile.TemporaryDirectory() as scratch:
         course = copy_course(Path(scratch), [assignment])
         for index in range(size):
             submit(course, f"student{index:03d}", assignment, solution)
         start = time.perf_counter()
-        grade_class(course, assignment, workers=workers, progress=lambda line: None)
-        return time.perf_counter() - start
+        if arm == "nbgrader":
+            for command in ("generate_assignment", "autograde", "generate_feedback"):
+                run_nbgrader(course, command, assignment, "--force")
+            run_nbgrader(course, "export")
+        else:
+            kind, workers = arm.split("=")
+            grade_class(course, assignment, workers=int(workers), progress=lambda line: None,
+                        scheduler="local" if kind == "dask" else None)
+        seconds = time.perf_counter() - start
+        scores = [sum(v for k, v in cell_scores(db_url(course), assignment, f"student{index:03d}").items()
+                      if k in load_assignment(assignment).points) for index in range(size)]
+        if any(score != load_assignment(assignment).max_points for score in scores):
+            raise RuntimeError(f"{arm}: the full solutions scored {scores}: fix that before timing")
+        return seconds
+
+
+def class_table(assignment: str, sizes: list[int], arms: list[str], repeats: int) -> None:
+    """Print each arm's time per class size, its per-submission and fixed costs (a line
+    through the sizes' medians) and its speed-up over plain nbgrader. The arms run in turn,
+    round after round, so that a change in the machine's load touches them all alike."""
+    times = {(arm, size): [] for arm in arms for size in sizes}
+    for _ in range(repeats):
+        for size in sizes:
+            for arm in arms:
+                seconds = time_class(assignment, size, arm)
+                times[arm, size].append(seconds)
+                print(f"  {assignment}: {arm:<10} {size:3d} submissions: {seconds:7.1f} s", flush=True)
+    median = {key: sorted(values)[len(values) // 2] for key, values in times.items()}
+    print(f"{assignment}: arm, then median seconds per class size {sizes}; per submission; fixed; "
+          f"speed-up over nbgrader at {sizes[-1]}")
+    for arm in arms:
+        low, high = median[arm, sizes[0]], median[arm, sizes[-1]]
+        per = (high - low) / (sizes[-1] - sizes[0]) if len(sizes) > 1 else high / sizes[0]
+        fixed = low - per * sizes[0]
+        base = median.get(("nbgrader", sizes[-1]))
+        speed = f"{base / high:.2f}x" if base else "-"
+        print(f"{assignment}: {arm:<10} " + "  ".join(f"{median[arm, size]:7.1f}" for size in sizes)
+              + f"   {per:6.1f} s/submission   {fixed:6.1f} s fixed   {speed}", flush=True)
 
 
 # A student's own experiments, written without budget(): the cells of the MNIST release
@@ -218,15 +262,17 @@ def grade_loaded(assignment, notebooks: dict, hogs: int) -> tuple[dict, float]:
 
 
 def main(argv=None) -> None:
+    os.environ.pop(DB_URL_ENV, None)  # throwaway courses: never the real course's server gradebook
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     one = commands.add_parser("submission", help="time one submission (and normal mode)")
     one.add_argument("assignments", nargs="*")
     one.add_argument("--full-data", type=Path, help="folder of full Keras-layout .npz files")
-    many = commands.add_parser("class", help="time the class grading command")
-    many.add_argument("assignment")
-    many.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 20])
-    many.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    many = commands.add_parser("class", help="plain nbgrader vs the class command, side by side")
+    many.add_argument("assignments", nargs="*")
+    many.add_argument("--sizes", type=int, nargs="+", default=[2, 6])
+    many.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    many.add_argument("--repeats", type=int, default=1)
     loaded = commands.add_parser("load", help="one real-sized submission, idle and loaded")
     loaded.add_argument("--hogs-per-core", type=int, default=2)
     normal = commands.add_parser("notebooks", help="Restart & Run All of the solved notebooks in normal mode")
@@ -274,15 +320,8 @@ def main(argv=None) -> None:
                 print(f"{assignment}: master in normal mode on full data: {normal:.1f} s "
                       f"({normal / graded:.1f}x the grading time)", flush=True)
     else:
-        base = {}
-        for size in args.sizes:
-            for workers in args.workers:
-                seconds = time_class(args.assignment, size, workers)
-                base.setdefault(size, seconds)
-                print(f"{args.assignment}: {size:3d} submissions, {workers} worker(s): {seconds:7.1f} s, "
-                      f"{seconds / size:5.1f} s per submission, speed-up {base[size] / seconds:.2f}x",
-                      flush=True)
-
+        for assignment in args.assignments or assignment_names():
+            class_table(assignment, args.sizes, args.arms, args.repeats)
 
 if __name__ == "__main__":
     main()

@@ -29,7 +29,8 @@ import dask
 from distributed import Client, KilledWorker, LocalCluster, as_completed, get_worker
 
 from autograder import status as st
-from autograder.grade import Job, Result, grade, stop
+from autograder.grade import Job, Result, grade
+from autograder.resident import stop
 from autograder.sandbox import SandboxUnavailable, host_problem
 
 LOCAL = "local"  # the scheduler "address" that starts a LocalCluster for the run

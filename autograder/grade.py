@@ -9,17 +9,17 @@ the course folder or its gradebook: the coordinator does, from the result. ``gra
 raises: whatever goes wrong becomes the student's outcome.
 
 The work: the submission's regular files are written into a private copy of the
-template course in a scratch folder; ``nbgrader autograde`` runs there (its kernel
-confined by the sandbox, see sandbox.py, with the course config's limits); the private
-gradebook and the autograded notebooks are read back; the scratch folder is removed.
+template course in a scratch folder; ``nbgrader autograde`` runs there, in the worker
+thread's resident grader (resident.py: a process that grades one submission after
+another), its kernel confined by the sandbox (sandbox.py) with the course config's limits;
+the private gradebook and the autograded notebooks are read back; the scratch folder is
+removed.
 """
 
-import os
 import re
 import shutil
-import signal
-import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +29,7 @@ import nbformat
 from autograder import status as st
 from autograder.assignment import Assignment
 from autograder.merge import AutoGrades, read_grades
-from autograder.nbgrader_cli import NBGRADER, nbgrader_env
+from autograder.resident import ResidentGrader
 from autograder.submissions import nbgrader_id
 from autograder.suspicious import suspicious_lines
 
@@ -199,36 +199,34 @@ def _prepare(job: Job, gradable: list[str], work: Path) -> Path:
 
 
 def _autograde(folder: Path, job: Job, running: dict | None) -> tuple[int, bool, str]:
-    """Run nbgrader autograde in ``folder``; returns (exit code, killed for time, log)."""
+    """Run nbgrader autograde in ``folder`` in this thread's resident grader (resident.py);
+    returns (exit code, killed for time, log)."""
     log_path = folder.parent / "nbgrader.log"
-    command = [*NBGRADER, "autograde", job.assignment.name, "--force",
-               f"--CourseDirectory.db_url=sqlite:///{folder.parent / 'gradebook.db'}",
-               *job.limits.nbgrader_options()]
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=folder, env=nbgrader_env(private=True),
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+    args = [job.assignment.name, "--force", f"--CourseDirectory.db_url=sqlite:///{folder.parent / 'gradebook.db'}",
+            *job.limits.nbgrader_options()]
+
+    def started(process):
         if running is not None:
             running[job.student] = process
-        try:
-            process.wait(timeout=job.limits.time_s)
-            killed = False
-        except subprocess.TimeoutExpired:
-            stop(process)
-            killed = True
-        finally:
-            if running is not None:
-                running.pop(job.student, None)
-    return process.returncode, killed, log_path.read_text(errors="replace")[-LOG_TAIL:]
 
-
-def stop(process: subprocess.Popen) -> None:
-    """Kill a grading process; its sandboxed kernel dies with it (bwrap --die-with-parent)."""
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
+        returncode, killed = resident_grader().autograde(folder, args, log_path, job.limits.time_s, started)
+    finally:
+        if running is not None:
+            running.pop(job.student, None)
+    text = log_path.read_text(errors="replace") if log_path.exists() else ""
+    return returncode, killed, text[-LOG_TAIL:]
+
+
+_THREAD = threading.local()
+
+
+def resident_grader() -> ResidentGrader:
+    """This thread's resident grader: a worker thread grades its students one after
+    another in one nbgrader process; it is stopped when the thread ends (resident.py)."""
+    if not hasattr(_THREAD, "grader"):
+        _THREAD.grader = ResidentGrader()
+    return _THREAD.grader
 
 
 def notebook_problems(assignment: Assignment, notebooks: dict[str, str],

@@ -29,12 +29,13 @@ from autograder import status as st
 from autograder.assignment import Assignment, load_assignment
 from autograder.course import copy_course, course_db_url
 from autograder.grade import (
-    LMS_FILE_NAME, Job, Limits, Result, grade, read_submission, stop, student_id_problem,
+    LMS_FILE_NAME, Job, Limits, Result, grade, read_submission, student_id_problem,
 )
 from autograder.gradebook import cell_scores
 from autograder.merge import merge_grades, record_failure
 from autograder.nbgrader_cli import run_nbgrader
 from autograder.report import write_report
+from autograder.resident import stop
 from autograder.sandbox import SandboxUnavailable, host_problem
 
 
@@ -86,7 +87,10 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
             engine = (LocalEngine(workers, scratch) if scheduler is None
                       else _dask_engine(scheduler, workers, template, progress))
             _grade(course, assignment, jobs, state, reports, engine, progress)
-    run_nbgrader(course, "generate_feedback", assignment_name, "--force", check=False)
+    stale, current = _feedback_to_write(course, assignment_name)
+    if stale:  # only students graded since their feedback was written: cost by change, not class size
+        run_nbgrader(course, "generate_feedback", assignment_name, "--force",
+                     f"--CourseDirectory.student_id_exclude={','.join(current)}", check=False)
     run_nbgrader(course, "export", f"--to={reports / 'nbgrader_grades.csv'}")
     rows = [{"student": s, "status": state[s]["status"], "reason": state[s]["reason"],
              "scores": {} if state[s]["status"] == st.REFUSED
@@ -95,6 +99,20 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
                         sections=assignment.sections)
     progress(f"report: {page}")
     return rows
+
+
+def _feedback_to_write(course: Path, assignment: str) -> tuple[list[str], list[str]]:
+    """Students whose feedback is missing (save_result removes it) or older than their
+    autograded notebooks, and the others. Manual grades entered later show once the instructor runs
+    ``nbgrader generate_feedback --force`` (README, step 6)."""
+    stale, current = [], []
+    for graded in sorted((course / "autograded").glob(f"*/{assignment}")):
+        notebooks = list(graded.glob("*.ipynb"))
+        pages = list((course / "feedback" / graded.parent.name / assignment).glob("*.html"))
+        newest = max((path.stat().st_mtime for path in notebooks), default=0)
+        fresh = len(pages) >= len(notebooks) and min((p.stat().st_mtime for p in pages), default=0) >= newest
+        (current if fresh else stale).append(graded.parent.name)
+    return stale, current
 
 
 def collect_from_lms(course: Path, assignment: str, download: Path) -> dict[str, str]:
@@ -194,6 +212,8 @@ def save_result(course: Path, assignment: Assignment, result: Result, state: dic
     db = course_db_url(course)
     destination = course / "autograded" / result.student / assignment.name
     shutil.rmtree(destination, ignore_errors=True)
+    # the last feedback was about an older grading: written again at the end of the run
+    shutil.rmtree(course / "feedback" / result.student / assignment.name, ignore_errors=True)
     if result.grades is not None:
         merge_grades(db, assignment.name, result.student, result.grades)
         destination.mkdir(parents=True)

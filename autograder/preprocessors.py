@@ -17,7 +17,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_locked, is_solution
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Integer, Unicode, default
 
 from autograder.hints import NAME_ERROR, failed_definition_hint, keras2_hint
 from autograder.judge import MEMORY_MB, Judge
@@ -76,6 +76,12 @@ class GuardedExecute(Execute):
     cpu_limit_grace = Integer(
         15, help="Processor seconds a cell gets after the interrupt before its kernel is killed."
     ).tag(config=True)
+
+    @default("shutdown_kernel")
+    def _kill_the_kernel_when_done(self):
+        # once the notebook is graded the student's kernel has nothing left to do: killed
+        # at once rather than asked to shut down (which waits for its TensorFlow to unload)
+        return "immediate"
 
     _running = None
     _printed = 0

@@ -22,7 +22,7 @@ from distributed import Client, LocalCluster
 import autograder.grade_class as coordinator
 from autograder.course import copy_course, course_db_url
 from autograder.assignment import load_assignment
-from autograder.grade import Job, Limits
+from autograder.grade import Job, Limits, grade, resident_grader
 from autograder.gradebook import cell_scores
 from autograder.grade_class import grade_class, main, save_result
 from autograder.nbgrader_cli import nbgrader_env, run_nbgrader
@@ -217,11 +217,51 @@ def test_the_course_folder_survives_a_vandal(two_workers):
     nbformat.read(copy / "submitted" / "good" / ASSIGNMENT / NOTEBOOK, as_version=4)
 
 
-def test_good_students_score_as_when_graded_alone(course, tmp_path, two_workers, monkeypatch_module):
-    _, results = two_workers
+@pytest.fixture(scope="module")
+def graded_alone(course, tmp_path_factory, monkeypatch_module):
+    """The good and partial students graded as a class of their own, by one worker."""
     alone = {name: class_submissions(course)[name] for name in ("good", "partial")}
-    _, single = graded_class(course, tmp_path, workers=1, students=alone)
-    assert {name: results[name] for name in alone} == single
+    return graded_class(course, tmp_path_factory.mktemp("alone"), workers=1, students=alone)
+
+
+def test_good_students_score_as_when_graded_alone(two_workers, graded_alone):
+    _, results = two_workers
+    _, single = graded_alone
+    assert {name: results[name] for name in single} == single
+
+
+def test_feedback_is_written_again_only_for_students_graded_again(course, graded_alone, monkeypatch_module):
+    copy, _ = graded_alone
+    pages = {name: copy / "feedback" / name / ASSIGNMENT / "ps1.html" for name in ("good", "partial")}
+    written = {name: page.stat().st_mtime_ns for name, page in pages.items()}
+    grade_class(copy, ASSIGNMENT, limits=Limits(memory_mb=1000), progress=lambda line: None)
+    assert {name: page.stat().st_mtime_ns for name, page in pages.items()} == written  # nobody graded
+    submit_class(copy, {"partial": class_submissions(course)["good"]})  # partial hands in again
+    grade_class(copy, ASSIGNMENT, limits=Limits(memory_mb=1000), progress=lambda line: None)
+    assert pages["good"].stat().st_mtime_ns == written["good"]
+    assert pages["partial"].stat().st_mtime_ns > written["partial"]
+    assert "Score: 6.0 / 6.0" in pages["partial"].read_text()
+
+
+def test_a_worker_thread_grades_its_students_in_one_process_that_ends_with_it(course, tmp_path, monkeypatch_module):
+    template = copy_course(tmp_path / "template", [ASSIGNMENT], repo=course)
+    run_nbgrader(template, "generate_assignment", ASSIGNMENT, "--force", private=True)
+    assignment, submissions = load_assignment(ASSIGNMENT, template), class_submissions(course)
+    results, processes = {}, []
+
+    def worker():  # as a LocalEngine thread does (resident.py)
+        for student in ("good", "partial"):
+            files = {NOTEBOOK: nbformat.writes(submissions[student]).encode()}
+            results[student] = grade(Job(assignment, student, template, files, limits=Limits(memory_mb=1000)), tmp_path)
+            processes.append(resident_grader().process)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert {student: sum(result.grades.scores.values()) for student, result in results.items()} == {
+        "good": sum(FULL.values()), "partial": sum(FULL.values()) - FULL["test_square"]}
+    assert processes[0] is processes[1] and processes[0].pid
+    assert processes[0].wait(timeout=10) == -signal.SIGKILL  # gone with its thread, not left idle
 
 
 # Students whose outcome depends on time or on the machine: a loaded grader must not change it.
