@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 from autograder import status as st
@@ -66,7 +67,9 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
         state = {name: row for name, row in state.items() if row["status"] != st.REFUSED}
         for name, reason in collect_from_lms(course, assignment_name, lms).items():
             state[name] = {"status": st.REFUSED, "reason": reason, "fingerprint": None}
-    run_nbgrader(course, "generate_assignment", assignment_name, "--force")
+    fixed = {}  # the run's costs that are not one student's grading: seconds by step
+    with _timed(fixed, "release"):
+        run_nbgrader(course, "generate_assignment", assignment_name, "--force")
     assignment = load_assignment(assignment_name, course)
     everyone = _submitters(course, assignment_name)
     if students:
@@ -81,24 +84,38 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
     if chosen:  # the template course (a copy and its gradebook) only when someone is graded
         with tempfile.TemporaryDirectory(prefix=f"kit-grade-{assignment_name}-") as scratch:
             scratch = Path(scratch)
-            template = copy_course(scratch / "template", [assignment_name], repo=course)
-            run_nbgrader(template, "generate_assignment", assignment_name, "--force", private=True)
+            with _timed(fixed, "template"):
+                template = copy_course(scratch / "template", [assignment_name], repo=course)
+                run_nbgrader(template, "generate_assignment", assignment_name, "--force", private=True)
             jobs = [Job(assignment, s, template, *submissions[s], limits=limits) for s in chosen]
             engine = (LocalEngine(workers, scratch) if scheduler is None
                       else _dask_engine(scheduler, workers, template, progress))
-            _grade(course, assignment, jobs, state, reports, engine, progress)
+            fixed[f"saving {len(jobs)} results"] = _grade(course, assignment, jobs, state, reports, engine, progress)
     stale, current = _feedback_to_write(course, assignment_name)
     if stale:  # only students graded since their feedback was written: cost by change, not class size
-        run_nbgrader(course, "generate_feedback", assignment_name, "--force",
-                     f"--CourseDirectory.student_id_exclude={','.join(current)}", check=False)
-    run_nbgrader(course, "export", f"--to={reports / 'nbgrader_grades.csv'}")
-    rows = [{"student": s, "status": state[s]["status"], "reason": state[s]["reason"],
-             "scores": {} if state[s]["status"] == st.REFUSED
-             else cell_scores(course_db_url(course), assignment_name, s)} for s in sorted(state)]
-    page = write_report(rows, assignment.points, reports, f"{assignment_name} class report",
-                        sections=assignment.sections)
+        with _timed(fixed, f"feedback for {len(stale)}"):
+            run_nbgrader(course, "generate_feedback", assignment_name, "--force",
+                         f"--CourseDirectory.student_id_exclude={','.join(current)}", check=False)
+    with _timed(fixed, "export"):
+        run_nbgrader(course, "export", f"--to={reports / 'nbgrader_grades.csv'}")
+    with _timed(fixed, "report"):
+        rows = [{"student": s, "status": state[s]["status"], "reason": state[s]["reason"],
+                 "scores": {} if state[s]["status"] == st.REFUSED
+                 else cell_scores(course_db_url(course), assignment_name, s)} for s in sorted(state)]
+        page = write_report(rows, assignment.points, reports, f"{assignment_name} class report",
+                            sections=assignment.sections)
     progress(f"report: {page}")
+    progress("besides grading: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in fixed.items()))
     return rows
+
+
+@contextmanager
+def _timed(seconds: dict, step: str):
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        seconds[step] = time.monotonic() - start
 
 
 def _feedback_to_write(course: Path, assignment: str) -> tuple[list[str], list[str]]:
@@ -141,9 +158,10 @@ def collect_from_lms(course: Path, assignment: str, download: Path) -> dict[str,
 
 
 def _grade(course: Path, assignment: Assignment, jobs: list[Job], state: dict, reports: Path,
-           engine, progress) -> None:
-    """Save each student's result as the engine (``LocalEngine``, ``DaskEngine``) finishes it."""
-    start, saved = time.monotonic(), set()
+           engine, progress) -> float:
+    """Save each student's result as the engine (``LocalEngine``, ``DaskEngine``) finishes it;
+    returns the seconds spent saving (the coordinator's own share of the grading)."""
+    start, saved, saving = time.monotonic(), set(), 0.0
     stopping = threading.Event()
 
     def on_signal(number, frame):
@@ -157,7 +175,9 @@ def _grade(course: Path, assignment: Assignment, jobs: list[Job], state: dict, r
                 break
             if result.student in saved:  # a task run twice: the student is merged once
                 continue
+            began = time.monotonic()
             save_result(course, assignment, result, state, reports)
+            saving += time.monotonic() - began
             saved.add(result.student)
             score = sum(v for k, v in cell_scores(course_db_url(course), assignment.name,
                                                   result.student).items() if k in assignment.points)
@@ -170,6 +190,7 @@ def _grade(course: Path, assignment: Assignment, jobs: list[Job], state: dict, r
     if stopping.is_set():
         progress(f"interrupted: {len(saved)} of {len(jobs)} graded and saved; run the same command to resume")
         raise KeyboardInterrupt
+    return saving
 
 
 class LocalEngine:
