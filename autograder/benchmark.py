@@ -155,14 +155,22 @@ def time_class(assignment: str, size: int, arm: str) -> float:
             run_nbgrader(course, "export")
         else:
             kind, workers = arm.split("=")
-            grade_class(course, assignment, workers=int(workers), progress=lambda line: None,
-                        scheduler="local" if kind == "dask" else None)
+            grade_class(course, assignment, workers=int(workers), scheduler="local" if kind == "dask" else None,
+                        progress=_fixed_costs_of(arm))
         seconds = time.perf_counter() - start
         scores = [sum(v for k, v in cell_scores(db_url(course), assignment, f"student{index:03d}").items()
                       if k in load_assignment(assignment).points) for index in range(size)]
         if any(score != load_assignment(assignment).max_points for score in scores):
             raise RuntimeError(f"{arm}: the full solutions scored {scores}: fix that before timing")
         return seconds
+
+
+def _fixed_costs_of(arm: str):
+    """A progress callback that prints only the class command's line of fixed costs."""
+    def progress(line: str) -> None:
+        if line.startswith("besides grading"):
+            print(f"    {arm}: {line}", flush=True)
+    return progress
 
 
 def class_table(assignment: str, sizes: list[int], arms: list[str], repeats: int) -> None:
