@@ -230,6 +230,7 @@ def test_good_students_score_as_when_graded_alone(two_workers, graded_alone):
     assert {name: results[name] for name in single} == single
 
 
+@pytest.mark.slow
 def test_feedback_is_written_again_only_for_students_graded_again(course, graded_alone, monkeypatch_module):
     copy, _ = graded_alone
     pages = {name: copy / "feedback" / name / ASSIGNMENT / "ps1.html" for name in ("good", "partial")}
