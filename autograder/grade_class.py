@@ -194,8 +194,8 @@ def _grade(course: Path, assignment: Assignment, jobs: list[Job], state: dict, r
 
 
 class LocalEngine:
-    """Grades jobs in ``workers`` threads of this process, each running nbgrader as a
-    subprocess: ``results`` yields each finished student's Result, ``grading`` names the
+    """Grades jobs in ``workers`` threads of this process, each with its resident grader
+    (resident.py): ``results`` yields each finished student's Result, ``grading`` names the
     students being graded, ``stop`` (in a signal handler) kills the gradings under way,
     ``close`` cancels what is left and waits for the threads."""
 
