@@ -12,7 +12,9 @@ The work: the submission's regular files are written into a private copy of the
 template course in a scratch folder; ``nbgrader autograde`` runs there, in the worker
 thread's resident grader (resident.py: a process that grades one submission after
 another), its kernel confined by the sandbox (sandbox.py) with the course config's limits;
-the private gradebook and the autograded notebooks are read back; the scratch folder is
+then ``nbgrader generate_feedback``, in the same process, from the private gradebook (so
+that a class's feedback is rendered by its workers, in parallel); the private gradebook,
+the autograded notebooks and the feedback pages are read back; the scratch folder is
 removed.
 """
 
@@ -78,13 +80,15 @@ class Job:
 class Result:
     """What grading one student produced: status (status.py), problems (every one, for a
     person), grades (None when nothing was graded), notebooks (file name -> executed
-    notebook JSON), seconds, log (tail of nbgrader's output)."""
+    notebook JSON), feedback (file name -> feedback HTML, from the auto grades alone),
+    seconds, log (tail of nbgrader's output)."""
 
     student: str
     status: str
     problems: list[str]
     grades: AutoGrades | None = None
     notebooks: dict[str, str] = field(default_factory=dict)
+    feedback: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     log: str = ""
 
@@ -135,11 +139,17 @@ def grade(job: Job, scratch: Path | None = None, running: dict | None = None) ->
             return _result(job, problems, start)
         work = Path(tempfile.mkdtemp(prefix=f"grade-{job.student}-", dir=scratch))
         folder = _prepare(job, gradable, work)
-        returncode, killed, log = _autograde(folder, job, running)
+        log_path = work / "nbgrader.log"
+        returncode, killed = _nbgrader(folder, job, running, ["autograde", *_grading_options(folder, job)],
+                                       log_path, job.limits.time_s)
         graded = folder / "autograded" / job.student / job.assignment.name
         notebooks = {name: (graded / name).read_text() for name in job.assignment.notebooks
                      if (graded / name).is_file()}
-        grades = read_grades(f"sqlite:///{work / 'gradebook.db'}", job.assignment.name, job.student)
+        grades = read_grades(_private_db(folder), job.assignment.name, job.student)
+        feedback = {}
+        if grades is not None and notebooks and not killed:
+            feedback = _feedback(folder, job, running, log_path, job.limits.time_s - (time.monotonic() - start))
+        log = log_path.read_text(errors="replace")[-LOG_TAIL:] if log_path.exists() else ""
         if killed:
             problems.append((st.GRADER_TIME_LIMIT, f"grading stopped after {job.limits.time_s:.0f} s"))
         elif grades is None or set(gradable) - set(notebooks):
@@ -147,7 +157,7 @@ def grade(job: Job, scratch: Path | None = None, running: dict | None = None) ->
             lost = ", ".join(sorted(set(gradable) - set(notebooks))) or "the submission"
             problems.append((st.GRADER_ERROR, f"{lost} not graded: {last[-300:]}"))
         problems += notebook_problems(job.assignment, notebooks, present=set(gradable))
-        return _result(job, problems, start, grades=grades, notebooks=notebooks, log=log)
+        return _result(job, problems, start, grades=grades, notebooks=notebooks, feedback=feedback, log=log)
     except Exception as error:  # noqa: BLE001 - any failure is this student's outcome, never the batch's
         return _result(job, [(st.GRADER_ERROR, f"{type(error).__name__}: {error}"[:500])], start)
     finally:
@@ -198,24 +208,42 @@ def _prepare(job: Job, gradable: list[str], work: Path) -> Path:
     return folder
 
 
-def _autograde(folder: Path, job: Job, running: dict | None) -> tuple[int, bool, str]:
-    """Run nbgrader autograde in ``folder`` in this thread's resident grader (resident.py);
-    returns (exit code, killed for time, log)."""
-    log_path = folder.parent / "nbgrader.log"
-    args = [job.assignment.name, "--force", f"--CourseDirectory.db_url=sqlite:///{folder.parent / 'gradebook.db'}",
+def _grading_options(folder: Path, job: Job) -> list[str]:
+    """autograde's assignment and options: the private gradebook, the limits."""
+    return [job.assignment.name, "--force", f"--CourseDirectory.db_url={_private_db(folder)}",
             *job.limits.nbgrader_options()]
+
+
+def _private_db(folder: Path) -> str:
+    """The gradebook of a private course copy (``_prepare`` puts it beside the copy)."""
+    return f"sqlite:///{folder.parent / 'gradebook.db'}"
+
+
+def _feedback(folder: Path, job: Job, running: dict | None, log: Path, timeout: float) -> dict[str, str]:
+    """The student's feedback pages (file name -> HTML), rendered from the private gradebook;
+    empty where nbgrader could not render them (the coordinator then does, after the run)."""
+    args = ["generate_feedback", job.assignment.name, "--force", f"--CourseDirectory.db_url={_private_db(folder)}"]
+    returncode, killed = _nbgrader(folder, job, running, args, log, max(timeout, 60))
+    pages = folder / "feedback" / job.student / job.assignment.name
+    if returncode != 0 or killed:
+        return {}
+    return {page.name: page.read_text() for page in sorted(pages.glob("*.html"))}
+
+
+def _nbgrader(folder: Path, job: Job, running: dict | None, args: list[str], log: Path,
+              timeout: float) -> tuple[int, bool]:
+    """Run ``nbgrader <args>`` in ``folder`` in this thread's resident grader (resident.py),
+    its output appended to ``log``; returns (exit code, killed for time)."""
 
     def started(process):
         if running is not None:
             running[job.student] = process
 
     try:
-        returncode, killed = resident_grader().autograde(folder, args, log_path, job.limits.time_s, started)
+        return resident_grader().run(folder, args, log, timeout, started)
     finally:
         if running is not None:
             running.pop(job.student, None)
-    text = log_path.read_text(errors="replace") if log_path.exists() else ""
-    return returncode, killed, text[-LOG_TAIL:]
 
 
 _THREAD = threading.local()

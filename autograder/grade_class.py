@@ -7,9 +7,11 @@ per student on the workers of a Dask cluster (``--scheduler``, dask_engine.py), 
 machine or several. Results come back as data and this process alone
 writes them into the course: the gradebook (see merge.py), ``autograded/`` and the state
 file ``reports/<assignment>/state.json``, rewritten atomically after each student, so an
-interrupted run (Ctrl-C) resumes where it stopped and never grades a student twice. At
-the end: feedback HTML (``nbgrader generate_feedback``; hidden tests are never shown),
-grades CSV (``nbgrader export``) and the class report.
+interrupted run (Ctrl-C) resumes where it stopped and never grades a student twice. Each
+student's feedback HTML (hidden tests are never shown) is rendered by the worker that
+graded them and saved with the result; ``nbgrader generate_feedback`` runs here, at the
+end, only for students whose pages are missing (manual grades kept across a regrade). Then
+the grades CSV (``nbgrader export``) and the class report.
 """
 
 import argparse
@@ -30,11 +32,11 @@ from autograder import status as st
 from autograder.assignment import Assignment, load_assignment
 from autograder.course import copy_course, course_db_url
 from autograder.grade import (
-    LMS_FILE_NAME, Job, Limits, Result, grade, read_submission, student_id_problem,
+    LMS_FILE_NAME, Job, Limits, Result, grade, read_submission, resident_grader, student_id_problem,
 )
 from autograder.gradebook import cell_scores
 from autograder.merge import merge_grades, record_failure
-from autograder.nbgrader_cli import run_nbgrader
+from autograder.nbgrader_cli import run_nbgrader, run_nbgrader_together
 from autograder.report import write_report
 from autograder.resident import stop
 from autograder.sandbox import SandboxUnavailable, host_problem
@@ -67,10 +69,6 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
         state = {name: row for name, row in state.items() if row["status"] != st.REFUSED}
         for name, reason in collect_from_lms(course, assignment_name, lms).items():
             state[name] = {"status": st.REFUSED, "reason": reason, "fingerprint": None}
-    fixed = {}  # the run's costs that are not one student's grading: seconds by step
-    with _timed(fixed, "release"):
-        run_nbgrader(course, "generate_assignment", assignment_name, "--force")
-    assignment = load_assignment(assignment_name, course)
     everyone = _submitters(course, assignment_name)
     if students:
         unknown = sorted(set(students) - set(everyone))
@@ -81,18 +79,32 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
               if _needs_grading(state.get(s), _fingerprint(files), regrade)]
     how = f"{workers} worker(s)" if scheduler is None else f"Dask (--scheduler {scheduler})"
     progress(f"{assignment_name}: {len(everyone)} submissions, {len(chosen)} to grade with {how}")
-    if chosen:  # the template course (a copy and its gradebook) only when someone is graded
-        with tempfile.TemporaryDirectory(prefix=f"kit-grade-{assignment_name}-") as scratch:
-            scratch = Path(scratch)
-            with _timed(fixed, "template"):
-                template = copy_course(scratch / "template", [assignment_name], repo=course)
-                run_nbgrader(template, "generate_assignment", assignment_name, "--force", private=True)
+    fixed = {}  # the run's costs that are not one student's grading: seconds by step
+    with tempfile.TemporaryDirectory(prefix=f"kit-grade-{assignment_name}-") as scratch:
+        scratch = Path(scratch)
+        engine = LocalEngine(workers, scratch) if chosen and scheduler is None else None
+        if engine:  # its graders start (Python, nbgrader, TensorFlow) while the run prepares
+            engine.start_graders(min(workers, len(chosen)))
+        # the release and, when someone is to be graded, the template course (a copy and
+        # its private gradebook), side by side
+        commands = [(course, ["generate_assignment", assignment_name, "--force"], False)]
+        if chosen:
+            template = copy_course(scratch / "template", [assignment_name], repo=course)
+            commands.append((template, ["generate_assignment", assignment_name, "--force"], True))
+        try:
+            with _timed(fixed, "release and template" if chosen else "release"):
+                run_nbgrader_together(commands)
+        except BaseException:
+            if engine:
+                engine.close(stopping=False)
+            raise
+        assignment = load_assignment(assignment_name, course)
+        if chosen:
             jobs = [Job(assignment, s, template, *submissions[s], limits=limits) for s in chosen]
-            engine = (LocalEngine(workers, scratch) if scheduler is None
-                      else _dask_engine(scheduler, workers, template, progress))
+            engine = engine or _dask_engine(scheduler, workers, template, progress)
             fixed[f"saving {len(jobs)} results"] = _grade(course, assignment, jobs, state, reports, engine, progress)
     stale, current = _feedback_to_write(course, assignment_name)
-    if stale:  # only students graded since their feedback was written: cost by change, not class size
+    if stale:  # the workers rendered the rest: students with manual grades kept, pages nbgrader failed
         with _timed(fixed, f"feedback for {len(stale)}"):
             run_nbgrader(course, "generate_feedback", assignment_name, "--force",
                          f"--CourseDirectory.student_id_exclude={','.join(current)}", check=False)
@@ -203,6 +215,18 @@ class LocalEngine:
         self.pool, self.scratch = ThreadPoolExecutor(max_workers=workers), scratch
         self.futures, self.running = [], {}
 
+    def start_graders(self, count: int) -> None:
+        """Start the resident graders of ``count`` threads now (each thread its own, as
+        resident.py requires), instead of at each thread's first student."""
+        all_started = threading.Barrier(count)
+
+        def start():
+            resident_grader().start()
+            all_started.wait(timeout=60)  # holds this thread so that the next start gets another
+
+        for _ in range(count):
+            self.pool.submit(start)
+
     def results(self, jobs: list[Job]):
         self.futures = [self.pool.submit(grade, job, self.scratch, self.running) for job in jobs]
         for future in as_completed(self.futures):
@@ -229,17 +253,22 @@ def _dask_engine(scheduler: str, workers: int, template: Path, progress):
 
 
 def save_result(course: Path, assignment: Assignment, result: Result, state: dict, reports: Path) -> None:
-    """Write one student's result into the course: gradebook, autograded notebooks, log, state."""
+    """Write one student's result into the course: gradebook, autograded notebooks, feedback
+    pages, log, state."""
     db = course_db_url(course)
     destination = course / "autograded" / result.student / assignment.name
+    feedback = course / "feedback" / result.student / assignment.name
     shutil.rmtree(destination, ignore_errors=True)
-    # the last feedback was about an older grading: written again at the end of the run
-    shutil.rmtree(course / "feedback" / result.student / assignment.name, ignore_errors=True)
+    shutil.rmtree(feedback, ignore_errors=True)  # the last feedback was about an older grading
     if result.grades is not None:
-        merge_grades(db, assignment.name, result.student, result.grades)
+        manual = merge_grades(db, assignment.name, result.student, result.grades)
         destination.mkdir(parents=True)
         for name, text in result.notebooks.items():
             (destination / name).write_text(text)
+        if result.feedback and not manual:  # the worker's pages show the auto grades alone
+            feedback.mkdir(parents=True)
+            for name, text in result.feedback.items():
+                (feedback / name).write_text(text)
     else:
         record_failure(db, assignment.name, result.student)
     logs = reports / "logs"

@@ -40,8 +40,10 @@ def read_grades(worker_db: str, assignment: str, student: str) -> AutoGrades | N
             {(nb.name, c.name): c.auto_comment for nb in submission.notebooks for c in nb.comments})
 
 
-def merge_grades(course_db: str, assignment: str, student: str, grades: AutoGrades) -> None:
-    """Write one student's autograde results into the course gradebook."""
+def merge_grades(course_db: str, assignment: str, student: str, grades: AutoGrades) -> int:
+    """Write one student's autograde results into the course gradebook; returns how many
+    manual scores it holds for the submission (kept, as nbgrader keeps them)."""
+    manual = 0
     with _writing(course_db) as course:
         course.update_or_create_student(student)
         course.update_or_create_submission(assignment, student, timestamp=grades.timestamp)
@@ -49,9 +51,11 @@ def merge_grades(course_db: str, assignment: str, student: str, grades: AutoGrad
             grade = course.find_grade(cell, notebook, assignment, student)
             grade.auto_score = auto_score
             grade.needs_manual_grade = grade.manual_score is not None or auto_score is None
+            manual += grade.manual_score is not None
         for (notebook, cell), auto_comment in grades.comments.items():
             course.find_comment(cell, notebook, assignment, student).auto_comment = auto_comment
         course.db.commit()
+    return manual
 
 
 def record_failure(course_db: str, assignment: str, student: str) -> None:

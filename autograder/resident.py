@@ -1,21 +1,25 @@
-"""A grading process that stays: ``nbgrader autograde`` for one submission after another.
+"""A grading process that stays: ``nbgrader autograde`` (and ``generate_feedback``) for one
+submission after another.
 
 Starting a grader costs seconds that have nothing to do with the submission: Python,
-nbgrader and its config, and the TensorFlow the judge imports (judge.py). A resident
-grader pays them once and then runs ``nbgrader autograde`` in its own process for each
-private course folder it is sent, the way nbgrader's own tests run its apps in-process
-(``NbGraderApp.instance()``, ``initialize``, ``start``, ``reset``). Each job still gets
-its own course copy, gradebook and sandboxed kernel; no student's code ever runs here
-(the judge reads what a kernel sends as data), so one student cannot reach the next.
+nbgrader and its config, and the TensorFlow that the masters' set-up cells import into the
+judge (judge.py). A resident grader pays them once, when it starts, and then runs nbgrader
+commands in its own process for each private course folder it is sent, the way nbgrader's
+own tests run its apps in-process (``NbGraderApp.instance()``, ``initialize``, ``start``,
+``reset``). Each job still gets its own course copy, gradebook and sandboxed kernel; no
+student's code ever runs here (the judge reads what a kernel sends as data), so one
+student cannot reach the next.
 
 ``ResidentGrader`` (the coordinator's or a Dask worker's side) starts the process on
-first use, sends one job at a time, and kills the process when a job runs past its time
-limit or fails; the next job then starts a fresh one. A process also retires after
-``JOBS_PER_PROCESS`` jobs, so that what TensorFlow keeps does not grow without bound. The
-process dies with the one that started it (``PR_SET_PDEATHSIG``), and its kernels with it.
+``start()`` or first use, sends one command at a time, and kills the process when a
+command runs past its time limit or fails; the next then starts a fresh one. A process
+also retires after ``JOBS_PER_PROCESS`` commands, so that what TensorFlow keeps does not
+grow without bound. The process dies with the thread that started it
+(``PR_SET_PDEATHSIG``), and its kernels with it.
 
-The protocol: one JSON line per job on stdin, ``{"folder", "args", "log"}``; one JSON line
-back, ``{"returncode"}``. Everything nbgrader prints goes to the job's log file.
+The protocol: one JSON line per command on stdin, ``{"folder", "args", "log"}`` (args:
+the nbgrader subcommand and its options); one JSON line back, ``{"returncode"}``.
+Everything nbgrader prints goes to the command's log file.
 """
 
 import ctypes
@@ -30,22 +34,19 @@ from pathlib import Path
 
 from autograder.nbgrader_cli import nbgrader_env
 
-JOBS_PER_PROCESS = 20
+JOBS_PER_PROCESS = 40  # commands: autograde and generate_feedback for 20 students
 
 
 class ResidentGrader:
-    """The coordinator's side: ``autograde(folder, args, log, timeout)`` in a process that
+    """The coordinator's side: ``run(folder, args, log, timeout, started)`` in a process that
     stays between calls. Not thread-safe: one per worker thread."""
 
     def __init__(self):
         self.process: subprocess.Popen | None = None
         self._jobs = 0
 
-    def autograde(self, folder: Path, args: list[str], log: Path, timeout: float,
-                  started) -> tuple[int, bool]:
-        """Run ``nbgrader autograde <args>`` in ``folder``, its output into ``log``.
-        started(process) is called with the process that runs it (so that an interrupted
-        batch can stop it). Returns (exit code, killed because it ran past ``timeout``)."""
+    def start(self) -> subprocess.Popen:
+        """The process, started now unless one is running and not due to retire."""
         if self.process is None or self.process.poll() is not None or self._jobs >= JOBS_PER_PROCESS:
             self.close()
             self.process = subprocess.Popen(
@@ -53,8 +54,15 @@ class ResidentGrader:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 text=True, start_new_session=True)
             self._jobs = 0
+        return self.process
+
+    def run(self, folder: Path, args: list[str], log: Path, timeout: float,
+            started) -> tuple[int, bool]:
+        """Run ``nbgrader <args>`` in ``folder``, its output into ``log``.
+        started(process) is called with the process that runs it (so that an interrupted
+        batch can stop it). Returns (exit code, killed because it ran past ``timeout``)."""
+        process = self.start()
         self._jobs += 1
-        process = self.process
         started(process)
         reply = []
         reader = threading.Thread(target=lambda: reply.append(process.stdout.readline()), daemon=True)
@@ -104,23 +112,23 @@ def _die_with_parent() -> None:
         pass
 
 
-def _autograde(folder: str, args: list[str]) -> int:
-    """One ``nbgrader autograde`` in this process; its exit code."""
+def _nbgrader(folder: str, args: list[str]) -> int:
+    """One ``nbgrader <args>`` in this process; its exit code."""
     from jupyter_core.application import NoStart
     from nbgrader.apps import NbGraderApp
 
     os.chdir(folder)
     app = NbGraderApp.instance()
     try:
-        app.initialize(["autograde", *args])
+        app.initialize(args)
         app.start()
         return 0
-    except NoStart:  # how a Jupyter app says its subcommand (autograde) has run
+    except NoStart:  # how a Jupyter app says its subcommand has run
         return 0
     except SystemExit as error:
         return error.code if isinstance(error.code, int) else 1
     except Exception:  # noqa: BLE001 - reported in the job's log, the process then goes
-        logging.getLogger("resident").exception("nbgrader autograde failed")
+        logging.getLogger("resident").exception(f"nbgrader {args[0]} failed")
         return 1
     finally:
         app.reset()
@@ -131,12 +139,13 @@ def main() -> None:
     _die_with_parent()
     replies = os.fdopen(os.dup(1), "w")
     import autograder.preprocessors  # noqa: F401 - nbgrader and the judge, imported once
+    import keras  # noqa: F401 - what the masters' set-up cells import into the judge: before the first job
     for line in sys.stdin:
         job = json.loads(line)
         with open(job["log"], "a") as log:  # what nbgrader and the kernel's manager print
             os.dup2(log.fileno(), 1)
             os.dup2(log.fileno(), 2)
-        code = _autograde(job["folder"], job["args"])
+        code = _nbgrader(job["folder"], job["args"])
         if "keras" in sys.modules:  # the judge's models and layer names go with the job
             sys.modules["keras"].backend.clear_session()
         replies.write(json.dumps({"returncode": code}) + "\n")

@@ -8,6 +8,7 @@ depend on the assignment's content.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -204,6 +205,16 @@ def test_every_graded_student_has_an_autograded_notebook_feedback_and_a_report_l
     assert "cell negate" in next(line for line in lines if line.startswith("infinite_loop,"))
     for name in ("report.html", "totals.png", "parts.png", "questions.csv", "nbgrader_grades.csv"):
         assert (report / name).is_file(), name
+
+
+def test_the_feedback_the_workers_render_is_what_nbgrader_renders_from_the_course_gradebook(two_workers, tmp_path):
+    copy, results = two_workers
+    again = tmp_path / "again"
+    shutil.copytree(copy, again, ignore=shutil.ignore_patterns("feedback"))
+    run_nbgrader(again, "generate_feedback", ASSIGNMENT, "--force")
+    for name, (status, _) in results.items():
+        assert (feedback(copy, name) is None) == (status in ("invalid notebook", "missing notebook")), name
+        assert feedback(copy, name) == feedback(again, name), name
 
 
 def test_huge_output_is_bounded_in_the_stored_notebook(two_workers):

@@ -133,6 +133,10 @@ def test_a_manual_grade_survives_regrading_everyone_and_counts(pg_course, regrad
         comment = gradebook.find_comment(MANUAL_ANSWER, NOTEBOOK_ID, ASSIGNMENT, MANUAL_STUDENT)
         assert comment.manual_comment == MANUAL_COMMENT
         assert gradebook.find_submission(ASSIGNMENT, MANUAL_STUDENT).score == _expected_totals()[MANUAL_STUDENT][0]
+    # the feedback counts it too: rendered from the course gradebook, not by the worker
+    score, total = _expected_totals()[MANUAL_STUDENT]
+    page = pg_course.folder / "feedback" / MANUAL_STUDENT / ASSIGNMENT / f"{NOTEBOOK_ID}.html"
+    assert f"Score: {score} / {total}" in page.read_text()
     _no_sqlite(pg_course.folder)
 
 
