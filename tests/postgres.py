@@ -13,7 +13,6 @@ used.
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from contextlib import contextmanager
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
+from tests.servers import free_port
 
 MISSING = ("no PostgreSQL server programs (initdb, pg_ctl) on PATH or in /usr/lib/postgresql/*/bin: "
            "`make test` installs Debian's postgresql (scripts/system_deps.sh --postgres)")
@@ -87,12 +88,6 @@ def postgres_server(programs: Path):
             run(programs / "pg_ctl", "stop", "-w", "-m", "fast", "-D", data)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _account_exists(name: str) -> bool:

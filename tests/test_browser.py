@@ -10,12 +10,8 @@ import csv
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +23,7 @@ from autograder.course import copy_course, submit
 from autograder.nbgrader_cli import nbgrader_env, run_nbgrader
 from autograder.submissions import master_answers, nbgrader_id, solved
 from tests.conftest import CALL_REPORT
+from tests.servers import free_port, wait_for_jupyter
 
 CHROMIUM = shutil.which("chromium")
 
@@ -56,7 +53,6 @@ PASSING_TESTS = ["test_scale_images", "test_build_baseline"]
 STUDENT = "alice"
 MANUAL_GRADE = 1.5  # entered for the written answer q_logits (2 points)
 
-SERVER_START_S = 120
 CELL_S = 120  # one cell: importing TensorFlow, building a model
 VALIDATE_S = 300  # a whole notebook executed by the server's Validate handler
 
@@ -113,7 +109,7 @@ def lab(course, tmp_path_factory):
                MPLCONFIGDIR=str(state / "matplotlib"), KERAS_HOME=str(state / "keras"),
                COURSE_DATA_DIR=str(data))
     token = secrets.token_hex(16)
-    port = _free_port()
+    port = free_port()
     log = (state / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -123,7 +119,7 @@ def lab(course, tmp_path_factory):
         cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_for_server(server, f"{url}/api/status?token={token}", state / "server.log")
+        wait_for_jupyter(server, f"{url}/api/status?token={token}", state / "server.log")
         yield Lab(url, token, course)
     finally:
         server.terminate()  # the server shuts its kernels down on SIGTERM
@@ -328,25 +324,6 @@ def test_a_manual_grade_entered_in_the_formgrader_is_exported(lab, page, shot):
 
 
 # --- Helpers ---
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_server(server, status_url: str, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"jupyter lab exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(status_url, timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)  # polling a process's port: nothing in a browser to wait on yet
-    pytest.fail(f"jupyter lab did not answer within {SERVER_START_S} s:\n{log.read_text()}")
-
 
 def _open_notebook(page, lab: Lab, path: str) -> None:
     """Open ``path`` in JupyterLab; wait until all its cells are there and the course kernel

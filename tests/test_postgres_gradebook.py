@@ -24,8 +24,7 @@ from nbgrader.api import Gradebook
 from autograder.grade import Limits
 from autograder.grade_class import grade_class
 from autograder.nbgrader_cli import DB_URL_ENV, nbgrader_env, run_nbgrader
-from tests.postgres import free_port
-from tests.test_browser import _wait_for_server
+from tests.servers import free_port, wait_for_jupyter
 from tests.test_grade_class import (  # noqa: F401 (course and monkeypatch_module are fixtures)
     ASSIGNMENT, EXPECTED, FULL, class_submissions, course, graded_class, monkeypatch_module,
 )
@@ -176,7 +175,7 @@ def test_the_formgrader_reads_the_postgres_gradebook(pg_course, regraded, tmp_pa
              f"--ServerApp.root_dir={pg_course.folder}"],
             cwd=pg_course.folder, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_for_server(server, f"{url}/api/status?token={token}", tmp_path / "server.log")
+            wait_for_jupyter(server, f"{url}/api/status?token={token}", tmp_path / "server.log")
             request = urllib.request.Request(f"{url}/formgrader/api/submissions/{ASSIGNMENT}",
                                              headers={"Authorization": f"token {token}"})
             with urllib.request.urlopen(request, timeout=60) as response:
