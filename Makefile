@@ -1,8 +1,9 @@
 # Set-up and the everyday commands. Every target installs what it needs first.
 #   make demo   release and autograde a demo class (the main job)
 #   make test   the whole test suite, slow pipeline checks included
-#   make smoke  a short demo (full solution and blank per assignment), then a check of
-#               its grades; CI runs it on the oldest Python at hand
+#   make smoke  a short demo (the full solution and the blank release of one assignment,
+#               SMOKE, two notebooks), then a check of its grades; CI runs it on the
+#               oldest Python at hand
 # PYTHON is the interpreter that makes the venv, VENV where it goes:
 #   make demo PYTHON=/path/to/python3.11 VENV=.venv-3.11
 PYTHON ?= python3
@@ -57,9 +58,10 @@ venv: $(BIN)/.installed
 demo: system-deps venv
 	$(BIN)/python -m autograder.demo_class
 
+SMOKE ?= cifar10
 smoke: system-deps venv
-	$(BIN)/python -m autograder.demo_class --smoke
-	$(BIN)/python scripts/check_demo.py
+	$(BIN)/python -m autograder.demo_class --smoke $(SMOKE)
+	$(BIN)/python scripts/check_demo.py $(SMOKE)
 
 benchmark: system-deps venv
 	$(BIN)/python -m autograder.benchmark submission --full-data ../shared/data

@@ -1,7 +1,8 @@
 """Check what ``make demo`` graded (``make smoke`` runs both; CI on the oldest Python).
 
-Reads the class reports the demo writes, ``reports/<assignment>/results.csv``: for every
-assignment in ``source/``, the full solution (``demo-solution``) must be graded with every
+Reads the class reports the demo writes, ``reports/<assignment>/results.csv``: for each
+assignment named on the command line (every assignment in ``source/`` when none is), the
+full solution (``demo-solution``) must be graded with every
 autograded point and the blank release (``demo-blank``) with none. Prints a line per
 assignment and a closing ``N passed, N failed`` line; exits 1 on any failure.
 """
@@ -35,8 +36,8 @@ def check(assignment: str) -> list[str]:
     return problems
 
 
-def main() -> int:
-    assignments = sorted(p.name for p in (REPO / "source").iterdir() if p.is_dir())
+def main(argv: list[str]) -> int:
+    assignments = argv or sorted(p.name for p in (REPO / "source").iterdir() if p.is_dir())
     failed = 0
     print(f"Demo grades, checked with Python {platform.python_version()}:")
     for assignment in assignments:
@@ -48,4 +49,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
