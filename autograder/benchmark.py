@@ -2,6 +2,7 @@
 
     python -m autograder.benchmark submission mnist [--full-data ../shared/data]
     python -m autograder.benchmark class [mnist ...] [--sizes 2 6] [--arms nbgrader workers=1 ...]
+    python -m autograder.benchmark coordinator [mnist] [--students 300]
     python -m autograder.benchmark load [--hogs-per-core 2]
     python -m autograder.benchmark notebooks [mnist ...] [--full-data ../shared/data] [--estimate]
 
@@ -13,6 +14,11 @@ from that folder, and the ratio of the two.
 plain ``nbgrader`` (its commands one after another, the course's config) and by the class
 command with 1 and 2 local workers and on a 2-process Dask LocalCluster, side by side in
 one run: seconds per class size, per submission and fixed, and the speed-up over nbgrader.
+``coordinator``: the class command's own serial share at scale, without grading the class:
+one full solution is graded, its result is saved for N students one after another (what
+the coordinator does as each student finishes: gradebook merge, notebooks, feedback pages,
+state file), then the class command runs on the course with nothing left to grade
+(release, export, report); seconds per save at the start and at the end, and the rest.
 ``load``: a real-sized MNIST submission, whose own experiment loops ignore ``budget``
 (cells of about a minute), graded on the idle machine and again with CPU-bound processes
 on every core: scores, status, wall time and the processor time of its heavy cells.
@@ -30,6 +36,7 @@ import re
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -39,7 +46,8 @@ from nbformat.v4 import new_code_cell
 
 from autograder.assignment import REPO, assignment_names, load_assignment
 from autograder.course import copy_course, db_url, submit
-from autograder.grade_class import grade_class
+from autograder.grade import Job, grade, read_submission
+from autograder.grade_class import grade_class, save_result
 from autograder.gradebook import cell_scores
 from autograder.nbgrader_cli import DB_URL_ENV, run_nbgrader
 from autograder.source import cell_name
@@ -165,6 +173,34 @@ def time_class(assignment: str, size: int, arm: str) -> float:
         return seconds
 
 
+def time_coordinator(assignment: str, students: int) -> None:
+    """Print the coordinator's seconds per saved result over a class of ``students`` (see the
+    module's docstring), and its fixed costs once they are all in the gradebook."""
+    facts, solution = load_assignment(assignment), solved_assignment(load_assignment(assignment))
+    with tempfile.TemporaryDirectory() as scratch:
+        course = copy_course(Path(scratch) / "course", [assignment])
+        template = copy_course(Path(scratch) / "template", [assignment])
+        run_nbgrader(course, "generate_assignment", assignment, "--force")
+        run_nbgrader(template, "generate_assignment", assignment, "--force", private=True)
+        names = [f"student{index:04d}" for index in range(students)]
+        submit(course, names[0], assignment, solution)
+        result = grade(Job(facts, names[0], template, read_submission(course / "submitted" / names[0] / assignment)[0]))
+        if result.status != "graded" or not result.feedback:
+            raise RuntimeError(f"the full solution: {result.status} {result.reason}: fix that before timing")
+        state, reports, seconds = {}, course / "reports" / assignment, []
+        reports.mkdir(parents=True)
+        for name in names:
+            submit(course, name, assignment, solution)
+            start = time.perf_counter()
+            save_result(course, facts, replace(result, student=name), state, reports)
+            seconds.append(time.perf_counter() - start)
+        block = max(1, students // 10)
+        print(f"{assignment}: saving one result: {sum(seconds[:block]) / block * 1000:.0f} ms for the first "
+              f"{block} students, {sum(seconds[-block:]) / block * 1000:.0f} ms for the last {block} "
+              f"(class of {students}; {sum(seconds):.1f} s in all)", flush=True)
+        grade_class(course, assignment, progress=_fixed_costs_of(f"{assignment}, {students} students graded"))
+
+
 def _fixed_costs_of(arm: str):
     """A progress callback that prints only the class command's line of fixed costs."""
     def progress(line: str) -> None:
@@ -281,6 +317,9 @@ def main(argv=None) -> None:
     many.add_argument("--sizes", type=int, nargs="+", default=[2, 6])
     many.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
     many.add_argument("--repeats", type=int, default=1)
+    serial = commands.add_parser("coordinator", help="the class command's serial share at scale")
+    serial.add_argument("assignments", nargs="*", default=["mnist"])
+    serial.add_argument("--students", type=int, default=300)
     loaded = commands.add_parser("load", help="one real-sized submission, idle and loaded")
     loaded.add_argument("--hogs-per-core", type=int, default=2)
     normal = commands.add_parser("notebooks", help="Restart & Run All of the solved notebooks in normal mode")
@@ -308,6 +347,10 @@ def main(argv=None) -> None:
                     print(f"{assignment}/{name}, {'full' if args.full_data else 'reduced'} data: "
                           f"{'estimated ' if args.estimate else ''}{row['seconds'] / 60:.1f} min, "
                           f"{row['stderr']} stderr outputs; slowest cells: {slowest}", flush=True)
+        return
+    if args.command == "coordinator":
+        for assignment in args.assignments:
+            time_coordinator(assignment, args.students)
         return
     if args.command == "load":
         mnist = load_assignment("mnist")
