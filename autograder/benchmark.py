@@ -176,7 +176,8 @@ def time_class(assignment: str, size: int, arm: str) -> float:
 def time_coordinator(assignment: str, students: int) -> None:
     """Print the coordinator's seconds per saved result over a class of ``students`` (see the
     module's docstring), and its fixed costs once they are all in the gradebook."""
-    facts, solution = load_assignment(assignment), solved_assignment(load_assignment(assignment))
+    facts = load_assignment(assignment)
+    solution = solved_assignment(facts)
     with tempfile.TemporaryDirectory() as scratch:
         course = copy_course(Path(scratch) / "course", [assignment])
         template = copy_course(Path(scratch) / "template", [assignment])

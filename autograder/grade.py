@@ -224,9 +224,9 @@ def _feedback(folder: Path, job: Job, running: dict | None, log: Path, timeout: 
     empty where nbgrader could not render them (the coordinator then does, after the run)."""
     args = ["generate_feedback", job.assignment.name, "--force", f"--CourseDirectory.db_url={_private_db(folder)}"]
     returncode, killed = _nbgrader(folder, job, running, args, log, max(timeout, 60))
-    pages = folder / "feedback" / job.student / job.assignment.name
     if returncode != 0 or killed:
         return {}
+    pages = folder / "feedback" / job.student / job.assignment.name
     return {page.name: page.read_text() for page in sorted(pages.glob("*.html"))}
 
 
