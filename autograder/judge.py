@@ -13,11 +13,14 @@ grader's own copy: whatever the student's code does in its kernel (replacing the
 ``evaluate``, IPython's input transformers...) changes only the data it sends.
 
 A test cell's checks are its top-level statements that check something: ``assert``
-statements and calls of ``assert_*`` / ``check_*`` functions (loops and blocks holding
-them count once). Each weighs 1, or what a ``# weight: N`` comment on its first line
-says. Every check runs, also after one has failed, and the cell scores its points times
-the weight of the checks passed over the weight of all; a cell in which no call of the
-student's code returned scores nothing (a blank answer). The cell's output lists each
+statements and calls of ``assert_*`` / ``check_*`` functions (a block holding them counts
+once; a ``for`` loop counts by its cases: each check of its body once per item). Each
+weighs 1, or what a ``# weight: N`` comment on its first line says; a ``# format`` comment
+marks a check of type, shape, dtype or keys, which pays only once a check of the concept
+passed. Every check runs, also after one has failed, and the cell scores its points times
+the weight of the checks that pay over the weight of all; a cell in which no call of the
+student's code returned scores nothing (a blank answer). docs/authoring.md has the rule
+by which a master's checks are weighed. The cell's output lists each
 check, passed or failed, with its share of the points and its message; hidden checks are
 shown by number, never by their source. What a test cell prints is not shown.
 """
@@ -47,7 +50,8 @@ MAX_PARAMS = 50_000_000      # a rebuilt model larger than this is refused, not 
 MEMORY_MB = 6144             # the grader's private memory while it judges (see memory_cap)
 MAX_REPLY_CHARS = 256 << 20  # what one call may send back
 CHECK_PREFIXES = ("assert_", "check_")
-WEIGHT = re.compile(r"#\s*weight:\s*(\d+(?:\.\d+)?)")  # on a check's first line: its share of the points
+WEIGHT = re.compile(r"#\s*(?:format,\s*)?weight:\s*(\d+(?:\.\d+)?)")  # on a check's first line: its share
+FORMAT = re.compile(r"#\s*format\b")  # on a check's first line: a format check (type, shape, dtype, keys)
 CANDIDATE_LOSSES = (
     "mean_squared_error", "mean_absolute_error", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "binary_crossentropy", "kl_divergence", "huber",
@@ -118,6 +122,7 @@ class Check:
     label: str
     message: str | None = None  # None when it passed
     weight: float = 1.0
+    format: bool = False        # a type, shape, dtype or keys check: pays only beside a passed concept check
 
     @property
     def passed(self) -> bool:
@@ -132,11 +137,22 @@ class Verdict:
     marker: str | None = None   # a time limit or dead kernel met on the way
 
     @property
+    def format_pays(self) -> bool:
+        """Format checks earn their weight once some check of the concept passed (or where a
+        cell has only format checks): a stub of the right shape earns nothing."""
+        concept = [check for check in self.checks if not check.format]
+        return not concept or any(check.passed and check.weight > 0 for check in concept)
+
+    @property
     def score(self) -> float:
         if not self.answered or not self.checks:
             return 0.0
-        passed = sum(check.weight for check in self.checks if check.passed)
-        return round(self.points * passed / sum(check.weight for check in self.checks), 2)
+        paying = [check for check in self.checks if check.passed and (self.format_pays or not check.format)]
+        return round(self.points * sum(check.weight for check in paying) / self.total_weight, 2)
+
+    @property
+    def total_weight(self) -> float:
+        return sum(check.weight for check in self.checks) or 1.0
 
     def outputs(self) -> list[NotebookNode]:
         """The test cell's outputs, as nbgrader scores them: full points with no error, a
@@ -148,12 +164,16 @@ class Verdict:
             if check.hidden:
                 hidden += 1
             label = f"hidden check {hidden}" if check.hidden else check.label
-            share = self.points * check.weight / sum(c.weight for c in self.checks)
-            lines.append(f"  {'passed' if check.passed else 'FAILED'}  ({share:.2f} pt)  {label}")
+            share = self.points * check.weight / self.total_weight
+            kind = ", format" if check.format else ""
+            lines.append(f"  {'passed' if check.passed else 'FAILED'}  ({share:.2f} pt{kind})  {label}")
             if not check.passed:
                 lines.extend(f"          {line}" for line in check.message.splitlines())
         if not self.answered and self.checks:
             lines.append("  No call of your code in this cell returned a value, so it scores 0.")
+        elif not self.format_pays and any(c.passed and c.format for c in self.checks):
+            lines.append("  The format checks (type, shape, dtype) earn their points once a check of what "
+                         "your code computes passes.")
         outputs = [NotebookNode(output_type="stream", name="stdout", text="\n".join(lines) + "\n")]
         if self.score >= self.points:
             return outputs
@@ -214,33 +234,18 @@ class Judge:
         except SyntaxError as error:
             verdict.checks.append(Check(False, "the test cell", f"SyntaxError: {error}"))
             return verdict
-        hidden_lines = {number for number, _, kind in hidden_test_lines(source) if kind == "hidden"}
         self._calls_returned, self._marker = 0, None
         namespace = dict(self.namespace)
         namespace.update(self._stand_ins(tree, namespace))
-        broken: dict[str, str] = {}  # name -> why the statement that binds it failed
-        failures = []  # of statements that check nothing
+        cell = _CellRun(code, {number for number, _, kind in hidden_test_lines(source) if kind == "hidden"},
+                        namespace, verdict)
         for statement in tree.body:
-            checks = _is_check(statement)
-            try:
-                exec(compile(ast.Module(body=[statement], type_ignores=[]), "<test cell>", "exec"), namespace)
-                message = None
-            except Exception as error:  # a failing check, or the student's code failing under it
-                message = _message(error, broken)
-                if not checks:
-                    failures.append(message)
-                    for name in _stored_names(statement):
-                        broken[name] = message
-            finally:
-                _close_figures()
-            if checks:
-                hidden = statement.lineno in hidden_lines
-                first_line = ast.get_source_segment(code, statement).splitlines()[0]
-                weight = WEIGHT.search(code.splitlines()[statement.lineno - 1])
-                verdict.checks.append(Check(hidden, first_line[:120], message,
-                                            float(weight.group(1)) if weight else 1.0))
+            if _is_case_loop(statement):
+                cell.run_cases(statement)
+            else:
+                cell.run(statement)
         if not verdict.checks:  # a cell without checks passes when it runs
-            verdict.checks.append(Check(False, "the test cell runs", failures[0] if failures else None))
+            verdict.checks.append(Check(False, "the test cell runs", cell.failures[0] if cell.failures else None))
         verdict.answered = self._calls_returned > 0
         verdict.marker = self._marker
         return verdict
@@ -538,10 +543,10 @@ class _JudgeEncoder:
     def __call__(self, value):
         if value is None or isinstance(value, (bool, int, str)):
             return {"t": "py", "v": value}
-        if isinstance(value, float):
-            return {"t": "py", "v": value} if math.isfinite(value) else {"t": "float", "v": repr(value)}
-        if isinstance(value, np.generic):
+        if isinstance(value, np.generic):  # before float: np.float64 is one
             return {"t": "npscalar", "dtype": value.dtype.str, "v": self(value.item())}
+        if isinstance(value, float):
+            return {"t": "py", "v": value} if math.isfinite(value) else {"t": "float", "v": repr(float(value))}
         if isinstance(value, StudentFunction):
             return {"t": "student", "name": value.__name__}
         if isinstance(value, types.ModuleType):
@@ -589,6 +594,77 @@ class _JudgeEncoder:
                 "globals": globals_, "closure": closure, "defaults": self(function.__defaults__)}
 
 
+class _CellRun:
+    """One test cell's statements run in turn in ``namespace``; every check becomes a ``Check``
+    of ``verdict``, passed or failed, and a failure never stops the statements after it."""
+
+    def __init__(self, code: str, hidden_lines: set[int], namespace: dict, verdict: Verdict):
+        self.code, self.lines, self.hidden_lines = code, code.splitlines(), hidden_lines
+        self.namespace, self.verdict = namespace, verdict
+        self.broken: dict[str, str] = {}  # name -> why the statement that binds it failed
+        self.failures: list[str] = []     # of statements that check nothing
+
+    def run(self, statement, case: str = "", weight: float | None = None, format_: bool = False) -> None:
+        """Run one statement; a check is recorded with its weight (``weight`` when a case loop
+        decides it) and kind; ``case`` names the loop case it runs in."""
+        checks = _is_check(statement)
+        try:
+            exec(compile(ast.Module(body=[statement], type_ignores=[]), "<test cell>", "exec"), self.namespace)
+            message = None
+            for name in _stored_names(statement):
+                self.broken.pop(name, None)
+        except Exception as error:  # a failing check, or the student's code failing under it
+            message = _message(error, self.broken)
+            if not checks:
+                self.failures.append(message)
+                for name in _stored_names(statement):
+                    self.broken[name] = message
+        finally:
+            _close_figures()
+        if checks:
+            self.add_check(statement, message, case, weight, format_)
+
+    def add_check(self, statement, message, case="", weight=None, format_=False) -> None:
+        line = self.lines[statement.lineno - 1]
+        label = ast.get_source_segment(self.code, statement).splitlines()[0][:120] + case
+        self.verdict.checks.append(Check(statement.lineno in self.hidden_lines, label, message,
+                                         _weight(line) if weight is None else weight,
+                                         format_ or bool(FORMAT.search(line))))
+
+    def run_cases(self, loop: ast.For) -> None:
+        """A loop of checks counts by its cases: each check of its body is judged once per
+        item. A ``# weight: N`` on the ``for`` line is the whole loop's, shared by its
+        cases; a ``# format`` there makes every check of the loop a format check."""
+        line = self.lines[loop.lineno - 1]
+        loop_format = bool(FORMAT.search(line))
+        body_checks = [statement for statement in loop.body if _is_check(statement)]
+        try:
+            items = list(eval(compile(ast.Expression(loop.iter), "<test cell>", "eval"), self.namespace))
+        except Exception as error:  # no case can run: each check of the body fails once
+            message = _message(error, self.broken)
+            for statement in body_checks:
+                self.add_check(statement, message, format_=loop_format)
+            return
+        share = None
+        if WEIGHT.search(line) and items:
+            share = _weight(line) / len(items) / sum(_weight(self.lines[s.lineno - 1]) for s in body_checks)
+        assign = compile(f"{ast.unparse(loop.target)} = __kit_case", "<test cell>", "exec")
+        for number, item in enumerate(items, start=1):
+            self.namespace["__kit_case"] = item
+            try:
+                exec(assign, self.namespace)
+            except Exception as error:  # the case does not unpack: its checks fail
+                for statement in body_checks:
+                    self.add_check(statement, _message(error, self.broken), f"  [case {number} of {len(items)}]",
+                                   share * _weight(self.lines[statement.lineno - 1]) if share is not None else None,
+                                   loop_format)
+                continue
+            for statement in loop.body:
+                weight = share * _weight(self.lines[statement.lineno - 1]) if share is not None else None
+                self.run(statement, f"  [case {number} of {len(items)}]", weight, loop_format)
+        self.namespace.pop("__kit_case", None)
+
+
 # --- reading a test cell ---
 def _is_check(statement) -> bool:
     """An assert, or a call of an assert_*/check_* function, anywhere in the statement."""
@@ -601,6 +677,17 @@ def _is_check(statement) -> bool:
             if name.startswith(CHECK_PREFIXES):
                 return True
     return False
+
+
+def _is_case_loop(statement) -> bool:
+    """A ``for`` loop over cases whose body holds checks, with no ``else``, ``break`` or ``continue``."""
+    return (isinstance(statement, ast.For) and not statement.orelse and _is_check(statement)
+            and not any(isinstance(node, (ast.Break, ast.Continue)) for node in ast.walk(statement)))
+
+
+def _weight(line: str) -> float:
+    found = WEIGHT.search(line)
+    return float(found.group(1)) if found else 1.0
 
 
 def _stored_names(statement) -> set[str]:

@@ -69,10 +69,10 @@ class Encoder:
     def __call__(self, value):
         if value is None or isinstance(value, (bool, int, str)):
             return {"t": "py", "v": value}
-        if isinstance(value, float):
-            return {"t": "py", "v": value} if math.isfinite(value) else {"t": "float", "v": repr(value)}
-        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        if isinstance(value, np.generic) and value.dtype.kind in "biuf":  # before float: np.float64 is one
             return {"t": "npscalar", "dtype": value.dtype.str, "v": self(value.item())}
+        if isinstance(value, float):
+            return {"t": "py", "v": value} if math.isfinite(value) else {"t": "float", "v": repr(float(value))}
         if id(value) in self.seen:
             return {"t": "ref", "id": self.seen[id(value)]}
         if isinstance(value, (list, tuple, dict, np.ndarray)):

@@ -44,32 +44,59 @@ def mutants(assignment: str) -> dict[str, tuple[str, dict, set[str], str]]:
     notebook: at most one mistake per part, in every part that still has one, so the parts
     whose mistakes have run out stay correct and must keep their points.
     """
-    wrong = spec(assignment).WRONG
+    cases = {}
+    for student, (notebook, parts, chosen) in _packed(assignment, "wrong", spec(assignment).WRONG).items():
+        overrides, failing = {}, set()
+        for answer, (_, variant) in chosen.items():
+            source, fails = variant if isinstance(variant, tuple) else (variant, parts[answer])
+            overrides[answer] = source
+            failing |= set(fails)
+        cases[student] = (notebook, overrides, failing, _described(chosen))
+    return cases
+
+
+def calibrated(assignment: str) -> dict[str, tuple[str, dict, dict[str, float], str]]:
+    """Student id -> (notebook, overrides, test id -> the score a fair TA gives, what was changed).
+
+    The answers of ``CALIBRATED`` (tests/assignment_specs) packed as ``mutants`` packs
+    ``WRONG``; the tests of the parts left as the master's keep full points.
+    """
+    cases = {}
+    answers = getattr(spec(assignment), "CALIBRATED", {})
+    for student, (notebook, _, chosen) in _packed(assignment, "calibrated", answers).items():
+        overrides = {answer: source for answer, (_, (source, _)) in chosen.items()}
+        fair = {test: score for _, (_, scores) in chosen.values() for test, score in scores.items()}
+        cases[student] = (notebook, overrides, fair, _described(chosen))
+    return cases
+
+
+def _packed(assignment: str, prefix: str, variants: dict) -> dict[str, tuple[str, dict, dict]]:
+    """Variants of answers (answer id -> {name: variant}) graded several to a notebook, at
+    most one per part: student id -> (notebook, its parts, answer id -> (name, variant))."""
     cases = {}
     for notebook, master in facts(assignment).masters.items():
         parts = autograded_parts(master)
-        queues = {answer: list(wrong[answer].items()) for answer in parts if answer in wrong}
+        queues = {answer: list(variants[answer].items()) for answer in parts if answer in variants}
         number = 0
         while any(queues.values()):
             number += 1
-            chosen = [(answer, *queues[answer].pop(0)) for answer in queues if queues[answer]]
-            overrides, failing = {}, set()
-            for answer, _, variant in chosen:
-                source, fails = variant if isinstance(variant, tuple) else (variant, parts[answer])
-                overrides[answer] = source
-                failing |= set(fails)
-            described = ", ".join(f"{answer}: {name}" for answer, name, _ in chosen)
-            cases[f"wrong-{notebook.removesuffix('.ipynb')}-{number}"] = (notebook, overrides, failing, described)
-    unknown = set(wrong) - {answer for _, overrides, _, _ in cases.values() for answer in overrides}
-    assert not unknown, f"WRONG names answers with no tests: {unknown}"
+            chosen = {answer: queues[answer].pop(0) for answer in queues if queues[answer]}
+            cases[f"{prefix}-{notebook.removesuffix('.ipynb')}-{number}"] = (notebook, parts, chosen)
+    unknown = set(variants) - {answer for _, _, chosen in cases.values() for answer in chosen}
+    assert not unknown, f"{prefix.upper()} names answers with no tests: {unknown}"
     return cases
+
+
+def _described(chosen: dict) -> str:
+    return ", ".join(f"{answer}: {name}" for answer, (name, _) in chosen.items())
 
 
 def pipeline_class(assignment: str) -> dict[str, dict]:
     """Student id -> notebooks: the class the pipeline tests grade in one batch per assignment.
 
-    The full solution and the blank release, whole; alternative, noisy and student-style
-    answers and every mutant (a mutant holds only the notebook its mistakes live in), lean.
+    The full solution and the blank release, whole; alternative, noisy, student-style and
+    stub answers, every mutant and every calibrated answer (these hold only the notebook
+    their answers live in), lean.
     """
     answers = spec(assignment)
     students = {"solution": submission(assignment), "blank": facts(assignment).releases,
@@ -77,7 +104,9 @@ def pipeline_class(assignment: str) -> dict[str, dict]:
                 "noisy": lean(submission(assignment, answers.NOISY))}
     if getattr(answers, "STUDENT_STYLE", None):
         students["student_style"] = lean(submission(assignment, answers.STUDENT_STYLE))
-    for student, (notebook, overrides, _, _) in mutants(assignment).items():
+    if getattr(answers, "STUBS", None):
+        students["stubs"] = lean(submission(assignment, answers.STUBS))
+    for student, (notebook, overrides, _, _) in {**mutants(assignment), **calibrated(assignment)}.items():
         students[student] = lean({notebook: submission(assignment, overrides)[notebook]})
     return students
 

@@ -14,6 +14,11 @@ The grading is slow (one notebook execution per submission): marked ``slow``; CI
   each test it names (all of its tests by default): some of them, since checks carry
   partial credit (a right shape and dtype keep theirs when the values are wrong).
 
+* Partial credit pays for the concept (docs/authoring.md, "Weighing the checks"): every
+  stub of the right shape in ``STUBS`` (zeros, the identity, a constant, an untrained
+  model of the right layers) scores 0 on every test of its part, and each answer of
+  ``CALIBRATED`` scores what a fair TA gives it, within ``FAIR_TOLERANCE`` of the cell.
+
 A submission holds only the notebook its mutants live in, without its experiment cells
 (``course_fixtures.lean``); only that notebook's tests are compared. They are graded in
 the pipeline tests' batch (tests/conftest.py), two at a time.
@@ -26,7 +31,7 @@ import pytest
 from autograder.parts import autograded_parts, is_test, points_per_test
 from autograder.source import parse
 from autograder.submissions import is_answer, nbgrader_id
-from tests.course_fixtures import ASSIGNMENTS, autograded_scores, facts, mutants
+from tests.course_fixtures import ASSIGNMENTS, autograded_scores, calibrated, facts, mutants, spec
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -66,3 +71,34 @@ def test_each_mutant_loses_points_in_its_parts_only(graded):
                 wanted = full if test not in failing else f"< {full:g}"
                 wrong.append(f"{described}: {test}: expected {wanted}, got {score}")
     assert not wrong, "mutants graded wrongly:\n" + "\n".join(wrong)
+
+
+FAIR_TOLERANCE = 0.15  # of a test cell's points: how far a score may sit from a fair TA's
+
+
+@pytest.mark.slow
+def test_every_stub_of_the_right_shape_scores_nothing(graded):
+    assignment, course = graded
+    stubs = spec(assignment).STUBS
+    got = autograded_scores(course, assignment, "stubs")
+    scored = {}
+    for master in facts(assignment).masters.values():
+        for answer, tests in autograded_parts(master).items():
+            assert answer in stubs, f"STUBS has no stub for {answer}: every part needs one"
+            scored.update({test: got.get(test) for test in tests if got.get(test) != 0})
+    assert not scored, f"stubs of the right shape earned points: {scored}"
+
+
+@pytest.mark.slow
+def test_partial_credit_is_what_a_fair_ta_gives(graded):
+    assignment, course = graded
+    points = {test: full for master in facts(assignment).masters.values()
+              for test, full in points_per_test(master).items()}
+    wrong = []
+    for student, (notebook, _, fair, described) in calibrated(assignment).items():
+        got = autograded_scores(course, assignment, student)
+        for test, full in points_per_test(facts(assignment).masters[notebook]).items():
+            wanted = fair.get(test, full)
+            if got.get(test) is None or abs(got[test] - wanted) > FAIR_TOLERANCE * points[test]:
+                wrong.append(f"{described}: {test}: a fair TA gives {wanted:g}, the grader {got.get(test)}")
+    assert not wrong, "partial credit away from a fair TA's:\n" + "\n".join(wrong)
