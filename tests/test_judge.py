@@ -291,3 +291,61 @@ def test_a_students_variable_is_read_as_data_and_an_unreadable_one_fails_its_che
     assert score == 4.0, printed
     score, printed = graded(tmp_path, "scaled = (v for v in [0.0, 0.5])", test, SETUP)
     assert score == 0.0 and "scaled: expected a numpy array, got generator" in printed, printed
+
+
+CASES_TEST = """for _n in (1, 2, 3, 4):
+    assert_close(double(np.array([_n])), [2 * _n], name=f"double([{_n}])")"""
+CASES_SETUP = SETUP
+
+
+def test_a_loop_of_checks_counts_by_its_cases(tmp_path):
+    wrong_for_four = "def double(x):\n    return np.where(x == 4, 0, 2 * x)"
+    [score], [cell] = judged(tmp_path, [wrong_for_four], tests=(CASES_TEST,))
+    assert score == 3.0  # 3 of 4 cases, 4 points
+    assert "3 of 4 checks passed" in report(cell)
+    assert "[case 4 of 4]" in report(cell) and "double([4])" in report(cell)
+    weighed = CASES_TEST.replace("(1, 2, 3, 4):", "(1, 2, 3, 4):  # weight: 2")
+    test = "assert_shape(double(np.array([1])), (1,), name='double')\n" + weighed
+    [score], _ = judged(tmp_path, [wrong_for_four], tests=(test,), points=3.0)
+    assert score == 2.5  # the shape check 1, the loop 2 in all: 1 + 2 * 3/4 of 3
+
+
+def test_a_loop_that_cannot_list_its_cases_fails_its_checks_once(tmp_path):
+    test = "for _n in double(np.array([1])).tolist() + [1 / 0]:\n    assert _n > 0, 'positive'"
+    [score], [cell] = judged(tmp_path, [RIGHT.replace("scale", "double")], tests=(test,))
+    assert score == 0.0
+    assert "ZeroDivisionError" in report(cell)
+
+
+FORMAT_TEST = """_out = scale(np.array([[0, 51], [255, 102]], dtype=np.uint8))
+assert_shape(_out, (2, 2), name="scale(x)")  # format
+assert_dtype(_out, np.float32, name="scale(x)")  # format, weight: 0.5
+assert_close(_out[0], [0.0, 0.2], name="scale(x) first row")  # weight: 2
+assert_close(_out[1], [1.0, 0.4], name="scale(x) second row")  # weight: 2"""
+
+
+def test_format_checks_pay_only_beside_a_passed_check_of_substance(tmp_path):
+    stub = "def scale(x):\n    return np.zeros(x.shape, dtype=np.float32)"
+    [score], [cell] = judged(tmp_path, [stub], tests=(FORMAT_TEST,), points=5.5)
+    assert score == 0.0
+    assert "(1.00 pt, format)" in report(cell)
+    assert "earn their points once a check of what your code computes passes" in report(cell)
+    half = "def scale(x):\n    out = x.astype(np.float32) / 255\n    out[1] = 0\n    return out"
+    [score], _ = judged(tmp_path, [half], tests=(FORMAT_TEST,), points=5.5)
+    assert score == 3.5  # shape 1 + dtype 0.5 + first row 2
+    [score], _ = judged(tmp_path, [RIGHT], tests=(FORMAT_TEST,), points=5.5)
+    assert score == 5.5
+
+
+@pytest.mark.parametrize("value", ["np.float64('nan')", "np.float32('inf')", "float('-inf')"])
+def test_nan_and_infinities_reach_the_judge_as_numbers(tmp_path, value):
+    test = "assert_close(ratio(), 0.5, name='ratio()')"
+    [score], [cell] = judged(tmp_path, [f"def ratio():\n    return {value}"], tests=(test,))
+    assert score == 0.0
+    shown = {"np.float64('nan')": "got nan", "np.float32('inf')": "got inf", "float('-inf')": "got -inf"}[value]
+    assert shown in report(cell), report(cell)
+    assert "could not read" not in report(cell)
+    # and back: the judge sends them to the student's code as numbers too
+    echo = f"_v = {value}\nassert_close(same(_v), _v, name='same(v)')"
+    [score], _ = judged(tmp_path, ["def same(v):\n    return v"], tests=(echo,))
+    assert score == 4.0
