@@ -18,6 +18,7 @@ the autograded notebooks and the feedback pages are read back; the scratch folde
 removed.
 """
 
+import hashlib
 import re
 import shutil
 import tempfile
@@ -33,7 +34,7 @@ from autograder.assignment import Assignment
 from autograder.merge import AutoGrades, read_grades
 from autograder.resident import ResidentGrader
 from autograder.submissions import nbgrader_id
-from autograder.suspicious import suspicious_lines
+from autograder.suspicious import keras2_cells, suspicious_lines
 
 STUDENT_ID = r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}"  # a safe folder name: no "/", "*", "[" or leading "-" or "."
 # LMS file names, "<student>_<anything>_<notebook>.ipynb" (Canvas: "alice_12345_67890_mnist.ipynb");
@@ -66,7 +67,8 @@ class Limits:
 class Job:
     """assignment: its facts; template: a course folder with config, masters, releases and
     a gradebook that knows the assignment; files: the submission, relative path -> bytes
-    (regular files only, see ``read_submission``); skipped: what was not copied, and why."""
+    (regular files only, see ``read_submission``); skipped: what was not copied, and why;
+    fingerprint: the files', taken as the job is made (its Result carries it)."""
 
     assignment: Assignment
     student: str
@@ -74,6 +76,10 @@ class Job:
     files: dict[str, bytes]
     skipped: list[str] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self):
+        self.fingerprint = fingerprint(self.files)
 
 
 @dataclass
@@ -81,7 +87,8 @@ class Result:
     """What grading one student produced: status (status.py), problems (every one, for a
     person), grades (None when nothing was graded), notebooks (file name -> executed
     notebook JSON), feedback (file name -> feedback HTML, from the auto grades alone),
-    seconds, log (tail of nbgrader's output)."""
+    seconds, log (tail of nbgrader's output), fingerprint (that of the files graded: the
+    job's, whatever the submission folder holds by the time the result is saved)."""
 
     student: str
     status: str
@@ -91,6 +98,7 @@ class Result:
     feedback: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     log: str = ""
+    fingerprint: str | None = None
 
     @property
     def reason(self) -> str:
@@ -103,6 +111,14 @@ def student_id_problem(student: str) -> str | None:
         return None
     return (f"student id {student!r} refused: a letter or digit first, then letters, digits "
             "and . _ @ + - only, at most 64 characters")
+
+
+def fingerprint(files: dict[str, bytes]) -> str:
+    """A digest of a submission's files (relative path -> bytes): it changes when any does."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name])
+    return digest.hexdigest()
 
 
 def read_submission(folder: Path) -> tuple[dict[str, bytes], list[str]]:
@@ -168,7 +184,7 @@ def grade(job: Job, scratch: Path | None = None, running: dict | None = None) ->
 def _result(job, problems, start, **data) -> Result:
     reasons = [reason for _, reason in problems] + job.skipped
     return Result(job.student, st.worst(status for status, _ in problems), reasons,
-                  seconds=time.monotonic() - start, **data)
+                  seconds=time.monotonic() - start, fingerprint=job.fingerprint, **data)
 
 
 def _file_problems(job: Job) -> tuple[list[tuple[str, str]], list[str]]:
@@ -260,7 +276,8 @@ def resident_grader() -> ResidentGrader:
 def notebook_problems(assignment: Assignment, notebooks: dict[str, str],
                       present: set[str]) -> list[tuple[str, str]]:
     """Problems read from the executed notebooks: timeouts, dead kernels, lost tests, and code
-    for a TA to review (suspicious.py)."""
+    for a TA to review (suspicious.py: code that reaches into the grader's tools, answers
+    that lost points to a Keras 2 API)."""
     problems = []
     for name, test_ids in assignment.tests.items():
         if name not in present or name not in notebooks:
@@ -268,6 +285,7 @@ def notebook_problems(assignment: Assignment, notebooks: dict[str, str],
         notebook = nbformat.reads(notebooks[name], as_version=4)
         problems += [(status, f"{name}: {where}") for status, where in _cell_problems(notebook)]
         problems += [(st.TO_REVIEW, f"{name}: to review: {line}") for line in suspicious_lines(notebook)]
+        problems += [(st.TO_REVIEW, f"{name}: to review: {line}") for line in keras2_cells(notebook)]
         missing = sorted(set(test_ids) - {nbgrader_id(cell) for cell in notebook.cells})
         if missing:
             problems.append((st.TEST_CELLS_MISSING, f"{name}: test cells {', '.join(missing)} were "

@@ -9,6 +9,9 @@ line of it is listed with the reason, for a person to read.
 
 import ast
 
+from nbgrader.utils import determine_grade
+
+from autograder.hints import keras2_hint
 from autograder.source import bindings, cell_name, parse
 
 # Attributes and names that reach into IPython, the interpreter, or the judge's channel.
@@ -58,6 +61,33 @@ def suspicious_lines(notebook) -> list[str]:
         for number, why in sorted(set(_findings(tree, used))):
             code = lines[number - 1].strip() if 0 < number <= len(lines) else ""
             listed.append(f"cell {cell_name(cell, index)} line {number}: {code[:100]} ({why})")
+    return listed
+
+
+def keras2_cells(notebook) -> list[str]:
+    """'test <id>: ...' for each test cell that lost points to a Keras-2 habit (``lr=``,
+    ``np_utils``, ``'ReLU'``, ``predict_classes``...): the grade counts what the code does in
+    the course's Keras 3, where it fails; a TA may credit the logic with the formgrader's
+    manual grade. The error is read where it shows: the test cell's checks, or an answer
+    cell that failed before the test ran."""
+    listed, habit = [], None
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        text = "\n".join(output.get("text", "") if output.output_type == "stream"
+                         else f"{output.get('ename')}: {output.get('evalue')}"
+                         for output in cell.get("outputs", []) if output.output_type in ("stream", "error"))
+        found = keras2_hint(text) if text else None
+        if meta.get("solution"):
+            habit = found  # an answer cell broken by a Keras-2 habit: the tests of its part fail by it
+        if meta.get("grade") and not meta.get("solution"):
+            score, points = determine_grade(cell)
+            hint = found or habit
+            if hint and score is not None and points and score < points:
+                listed.append(f"test {cell_name(cell, index)} scored {score:g} of {points:g} because of a "
+                              f"Keras 2 API ({hint}); the logic may deserve credit: read the answer and "
+                              "set a manual grade in the formgrader")
     return listed
 
 

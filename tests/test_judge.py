@@ -9,6 +9,7 @@ the kit's source; each must score exactly what the same answer scores without th
 import resource
 from pathlib import Path
 
+import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
@@ -16,6 +17,7 @@ from traitlets.config import Config
 
 from autograder.preprocessors import GuardedExecute
 from autograder.sandbox import host_problem
+from autograder.suspicious import keras2_cells
 
 SETUP = "import numpy as np\nfrom helpers.checks import assert_close, assert_dtype, assert_shape, relative_error"
 SCALE_TEST = """_x = np.array([[0, 51], [255, 102]], dtype=np.uint8)
@@ -349,3 +351,42 @@ def test_nan_and_infinities_reach_the_judge_as_numbers(tmp_path, value):
     echo = f"_v = {value}\nassert_close(same(_v), _v, name='same(v)')"
     [score], _ = judged(tmp_path, ["def same(v):\n    return v"], tests=(echo,))
     assert score == 4.0
+
+
+def test_a_cell_lost_to_a_keras_2_api_is_listed_for_a_ta_with_the_fix(tmp_path):
+    """The grade counts what the code does in Keras 3 (it fails), and the class report lists
+    the cell for a TA, who may credit the logic with a manual grade."""
+    setup = SETUP + "\nimport keras"
+    answer = ("def make_optimizer():\n    return keras.optimizers.SGD(lr=0.1)")
+    test = ("_opt = make_optimizer()\nassert isinstance(_opt, keras.optimizers.SGD), 'expected SGD'\n"
+            "assert abs(float(_opt.learning_rate) - 0.1) < 1e-6, 'expected learning rate 0.1'")
+    [score], [cell] = judged(tmp_path, [answer], tests=(test,), setup=setup)
+    assert score == 0.0
+    assert "Hint: Keras 3 calls the learning rate learning_rate" in report(cell)
+    [listed] = keras2_cells(new_notebook(cells=[cell]))
+    assert listed.startswith("test test_0 scored 0 of 4 because of a Keras 2 API (Keras 3 calls the learning rate")
+    assert "manual grade in the formgrader" in listed
+    right = answer.replace("lr=", "learning_rate=")
+    [score], [cell] = judged(tmp_path, [right], tests=(test,), setup=setup)
+    assert score == 4.0 and keras2_cells(new_notebook(cells=[cell])) == []
+
+
+def test_an_answer_cell_broken_by_a_keras_2_import_lists_the_tests_of_its_part():
+    answer = new_code_cell("from keras.utils import np_utils", metadata={"nbgrader": {"solution": True, "grade_id": "one_hot"}})
+    answer.outputs = [nbformat.v4.new_output("error", ename="ImportError", evalue="cannot import name 'np_utils'",
+                                             traceback=[])]
+    tests = []
+    for grade_id, score in (("test_one_hot", None), ("test_one_hot_more", 1)):
+        cell = new_code_cell("assert True", metadata={"nbgrader": {
+            "grade": True, "solution": False, "locked": True, "grade_id": grade_id, "points": 2}})
+        cell.outputs = ([nbformat.v4.new_output("error", ename="NameError", evalue="name 'one_hot' is not defined",
+                                                traceback=[])] if score is None else
+                        [nbformat.v4.new_output("execute_result", data={"text/plain": "1"})])
+        tests.append(cell)
+    after = new_code_cell("x = 1", metadata={"nbgrader": {"solution": True, "grade_id": "accuracy"}})
+    later = new_code_cell("assert True", metadata={"nbgrader": {
+        "grade": True, "solution": False, "locked": True, "grade_id": "test_accuracy", "points": 2}})
+    later.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="wrong", traceback=[])]
+    listed = keras2_cells(new_notebook(cells=[answer, *tests, after, later]))
+    assert [line.split(" scored")[0] for line in listed] == ["test test_one_hot", "test test_one_hot_more"]
+    assert "keras.utils.to_categorical" in listed[0]
