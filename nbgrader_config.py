@@ -14,7 +14,7 @@ from nbgrader.preprocessors import (
 from nbgrader.validator import Validator
 
 from autograder.grade import LMS_FILE_NAME
-from autograder.preprocessors import GuardedExecute, HideHiddenTests
+from autograder.preprocessors import GuardedExecute, HideHiddenTests, HideScoreResult
 from autograder.status import TIMEOUT_ERROR
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it loads this file)
@@ -126,7 +126,8 @@ c.Autograde.autograde_preprocessors = [
 # Adjust the pattern to your LMS. ---
 c.FileNameCollectorPlugin.named_regexp = LMS_FILE_NAME
 
-# --- Feedback shows each hidden test's message, never its source (autograder/preprocessors.py).
+# --- Feedback shows each hidden test's message, never its source, and a partial score once, in
+# nbgrader's header, not as an "Out[ ]:" of the student's code (autograder/preprocessors.py).
 # To reveal hidden tests after the deadline:
 #   nbgrader generate_feedback <assignment> --force --HideHiddenTests.enabled=False ---
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, HideScoreResult, CSSHTMLHeaderPreprocessor]

@@ -272,3 +272,19 @@ class HideHiddenTests(NbGraderPreprocessor):
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
+
+
+class HideScoreResult(NbGraderPreprocessor):
+    """Feedback shows a partially credited test cell's score once, in nbgrader's header.
+
+    The judge writes a partial score as the test cell's result (``execute_result``), which
+    is how nbgrader reads it; on the student's page it would look like an ``Out[ ]: 0.5``
+    of their own code. The checks printed above it already say "N of M checks passed: S of
+    P points", so feedback drops that result from autograded test cells.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
+            cell.outputs = [output for output in cell.get("outputs", [])
+                            if output.get("output_type") != "execute_result"]
+        return cell, resources

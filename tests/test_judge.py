@@ -15,7 +15,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
-from autograder.preprocessors import GuardedExecute
+from autograder.preprocessors import GuardedExecute, HideScoreResult
 from autograder.sandbox import host_problem
 from autograder.suspicious import keras2_cells
 
@@ -390,3 +390,12 @@ def test_an_answer_cell_broken_by_a_keras_2_import_lists_the_tests_of_its_part()
     listed = keras2_cells(new_notebook(cells=[answer, *tests, after, later]))
     assert [line.split(" scored")[0] for line in listed] == ["test test_one_hot", "test test_one_hot_more"]
     assert "keras.utils.to_categorical" in listed[0]
+
+
+def test_feedback_shows_a_partial_score_in_the_checks_not_as_an_output_of_the_students_code(tmp_path):
+    float64 = "def scale(x):\n    return x / 255"  # 3 of 4 checks
+    [score], [cell] = judged(tmp_path, [float64])
+    assert score == 3.0 and [o.output_type for o in cell.outputs] == ["stream", "execute_result"]
+    cell, _ = HideScoreResult().preprocess_cell(cell, {}, 0)
+    assert [o.output_type for o in cell.outputs] == ["stream"]
+    assert report(cell).startswith("3 of 4 checks passed: 3 of 4 points")
