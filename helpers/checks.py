@@ -160,14 +160,17 @@ def assert_relative_error(actual, expected, tol=1e-7, name="result"):
         raise AssertionError(f"{name}: relative error {error:.3g} is above the tolerance {tol:g}")
 
 
-def assert_no_nan(actual, name="result"):
-    """Check that ``actual`` (numeric ndarray, any shape) has no NaN, as after diverged training."""
-    nan = np.isnan(_as_numbers(actual, name))
-    if nan.any():
-        first = tuple(int(i) for i in np.argwhere(nan)[0])
+def assert_finite(actual, name="result"):
+    """Check that ``actual`` (numeric ndarray, any shape) has only finite values: no NaN and
+    no infinity, as after diverged training or an unclipped ``log(0)``."""
+    values = _as_numbers(actual, name)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise AssertionError(
-            f"{name}: expected no NaN values, got {int(nan.sum())} of {nan.size} "
-            f"(first at index {first})"
+            f"{name}: expected finite values, got {int(np.isnan(values).sum())} NaN and "
+            f"{int(np.isinf(values).sum())} infinite of {values.size} (first at index {first}, "
+            f"{float(values[first])}): clip before a log, or lower the learning rate"
         )
 
 

@@ -143,11 +143,15 @@ def test_assert_relative_error():
         checks.assert_relative_error(np.zeros(2), grad)
 
 
-def test_assert_no_nan():
-    assert checks.assert_no_nan(np.ones((2, 2))) is None
-    message = re.escape("loss: expected no NaN values, got 1 of 4 (first at index (0, 1))")
+def test_assert_finite_fails_on_nan_and_on_infinity():
+    assert checks.assert_finite(np.ones((2, 2))) is None
+    message = re.escape("loss: expected finite values, got 1 NaN and 0 infinite of 4 (first at index (0, 1), nan)")
     with pytest.raises(AssertionError, match=message):
-        checks.assert_no_nan(np.array([[1.0, np.nan], [0.0, 2.0]]), name="loss")
+        checks.assert_finite(np.array([[1.0, np.nan], [0.0, 2.0]]), name="loss")
+    with np.errstate(divide="ignore"):
+        unclipped = -np.log(np.array([0.5, 0.0]))  # an unclipped log(0)
+    with pytest.raises(AssertionError, match=re.escape("got 0 NaN and 1 infinite of 2 (first at index (1,), inf)")):
+        checks.assert_finite(unclipped, name="loss")
 
 
 def test_assert_accuracy_above():
@@ -361,7 +365,7 @@ CALLS = {
     "assert_in_range": lambda obj: checks.assert_in_range(obj, 0, 1),
     "relative_error": lambda obj: checks.relative_error(obj, np.zeros(3)),
     "assert_relative_error": lambda obj: checks.assert_relative_error(obj, np.zeros(3)),
-    "assert_no_nan": lambda obj: checks.assert_no_nan(obj),
+    "assert_finite": lambda obj: checks.assert_finite(obj),
     "assert_accuracy_above": lambda obj: checks.assert_accuracy_above(obj, 0.9),
     "assert_model": lambda obj: checks.assert_model(obj),
     "assert_layer_types": lambda obj: checks.assert_layer_types(obj, ["Dense"]),
@@ -390,7 +394,7 @@ def test_wrong_kind_is_an_assertion_error(fitted, check, wrong, kind):
 
 
 LIST_VALUES_CHECKED = {"assert_shape", "assert_close", "assert_in_range", "relative_error",
-                       "assert_relative_error", "assert_no_nan", "assert_dtype"}
+                       "assert_relative_error", "assert_finite", "assert_dtype"}
 
 
 def test_a_list_is_judged_by_its_values():
