@@ -62,7 +62,7 @@ def calibrated(assignment: str) -> dict[str, tuple[str, dict, dict[str, float], 
     ``WRONG``; the tests of the parts left as the master's keep full points.
     """
     cases = {}
-    answers = getattr(spec(assignment), "CALIBRATED", {})
+    answers = spec(assignment).CALIBRATED
     for student, (notebook, _, chosen) in _packed(assignment, "calibrated", answers).items():
         overrides = {answer: source for answer, (_, (source, _)) in chosen.items()}
         fair = {test: score for _, (_, scores) in chosen.values() for test, score in scores.items()}
@@ -102,18 +102,31 @@ def pipeline_class(assignment: str) -> dict[str, dict]:
     students = {"solution": submission(assignment), "blank": facts(assignment).releases,
                 "alternative": lean(submission(assignment, answers.ALTERNATIVE)),
                 "noisy": lean(submission(assignment, answers.NOISY))}
-    if getattr(answers, "STUDENT_STYLE", None):
-        students["student_style"] = lean(submission(assignment, answers.STUDENT_STYLE))
-    if getattr(answers, "STUBS", None):
-        students["stubs"] = lean(submission(assignment, answers.STUBS))
+    students["student_style"] = lean(submission(assignment, answers.STUDENT_STYLE))
+    students["stubs"] = lean(submission(assignment, answers.STUBS))
     for student, (notebook, overrides, _, _) in {**mutants(assignment), **calibrated(assignment)}.items():
         students[student] = lean({notebook: submission(assignment, overrides)[notebook]})
     return students
 
 
+SPEC_NAMES = ("WRONG", "ALTERNATIVE", "NOISY", "STUDENT_STYLE", "STUBS", "CALIBRATED")
+
+
+@cache
 def spec(assignment: str):
-    """The pipeline-test answers of an assignment (see tests/assignment_specs)."""
-    return importlib.import_module(f"tests.assignment_specs.{assignment}")
+    """The pipeline-test answers of an assignment (see tests/assignment_specs): a missing
+    module or name fails with what to write, never a silent skip."""
+    try:
+        module = importlib.import_module(f"tests.assignment_specs.{assignment}")
+    except ModuleNotFoundError as error:
+        if error.name != f"tests.assignment_specs.{assignment}":
+            raise
+        raise AssertionError(f"no tests/assignment_specs/{assignment}.py: write one with {', '.join(SPEC_NAMES)} "
+                             "(docs/authoring.md, Files; tests/assignment_specs/__init__.py)") from None
+    missing = [name for name in SPEC_NAMES if not hasattr(module, name)]
+    assert not missing, (f"tests/assignment_specs/{assignment}.py lacks {', '.join(missing)} "
+                         "(docs/authoring.md, Files; tests/assignment_specs/__init__.py)")
+    return module
 
 
 def graded_course(root: Path, assignment: str, students: dict[str, dict], workers: int = 2) -> Path:

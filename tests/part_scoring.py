@@ -22,7 +22,7 @@ from traitlets.config import Config
 from autograder.parts import autograded_parts, is_test
 from autograder.preprocessors import GuardedExecute
 from autograder.sandbox import host_problem
-from autograder.submissions import SOLUTION_MARKER, is_answer, master_answers, nbgrader_id
+from autograder.submissions import is_answer, master_answers, nbgrader_id
 from tests.course_fixtures import facts
 
 

@@ -11,7 +11,7 @@ from autograder.course import copy_course
 from autograder.nbgrader_cli import run_nbgrader
 from autograder.submissions import is_answer, nbgrader_id
 from tests.course_fixtures import (
-    ASSIGNMENTS, autograde_again, autograded_scores, facts, mutants, scores, spec,
+    ASSIGNMENTS, autograde_again, autograded_scores, facts, mutants, scores,
 )
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
@@ -109,8 +109,6 @@ def test_alternative_correct_answers_earn_full_points(graded):
 @pytest.mark.slow
 def test_correct_answers_in_real_students_styles_earn_full_points(graded):
     assignment, course = graded
-    if not getattr(spec(assignment), "STUDENT_STYLE", None):
-        pytest.skip(f"no student-style answers written for {assignment} yet")
     assert autograded_scores(course, assignment, "student_style") == facts(assignment).points
 
 

@@ -61,7 +61,11 @@ def test_every_notebook_names_the_course_kernel_and_make_installs_it():
     notebooks = sorted((REPO / "source").glob("*/*.ipynb")) + sorted((REPO / "release").glob("*/*.ipynb"))
     assert notebooks
     for path in notebooks:
-        assert json.loads(path.read_text())["metadata"]["kernelspec"]["name"] == COURSE_KERNEL, path
+        name = json.loads(path.read_text())["metadata"]["kernelspec"]["name"]
+        assert name == COURSE_KERNEL, (
+            f"{path.relative_to(REPO)} names the kernel {name!r}: a master names the course kernel "
+            f"{COURSE_KERNEL!r} (docs/authoring.md, Files): in JupyterLab pick \"Python 3 (DL course)\" "
+            f"(Kernel > Change Kernel), save, and regenerate the release")
     installed = Path(KernelSpecManager().get_kernel_spec(COURSE_KERNEL).resource_dir) / "kernel.json"
     assert json.loads(installed.read_text()) == json.loads(SPEC.read_text())
 

@@ -55,6 +55,20 @@ def test_each_part_calls_only_its_own_answer(assignment):
                 f"{name}: cell {grade_id} uses {sorted((used & answers) - own)}, answers of other parts")
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_part_has_a_stub_and_every_answer_of_the_specs_a_part(assignment):
+    """spec() fails with what to write where a module or one of its names is missing."""
+    answers = spec(assignment)
+    parts = {answer: tests for master in facts(assignment).masters.values()
+             for answer, tests in autograded_parts(master).items()}
+    assert set(parts) <= set(answers.STUBS), f"STUBS lacks {sorted(set(parts) - set(answers.STUBS))}"
+    for name in ("WRONG", "CALIBRATED", "STUBS"):
+        assert set(getattr(answers, name)) <= set(parts), f"{name} names answers with no tests"
+    for answer, variants in answers.CALIBRATED.items():
+        for variant, (_, fair) in variants.items():
+            assert set(fair) <= set(parts[answer]), f"CALIBRATED {answer}/{variant} scores tests of another part"
+
+
 @pytest.mark.slow
 def test_each_mutant_loses_points_in_its_parts_only(graded):
     assignment, course = graded
