@@ -128,9 +128,10 @@ class DaskEngine:
         try:
             return future.result()
         except KilledWorker as error:
-            return Result(self.jobs[future.key].student, st.GRADER_ERROR,
+            job = self.jobs[future.key]
+            return Result(job.student, st.GRADER_ERROR,
                           [f"{error.allowed_failures + 1} Dask workers died while grading it "
-                           "(distributed.scheduler.allowed-failures)"])
+                           "(distributed.scheduler.allowed-failures)"], fingerprint=job.fingerprint)
 
 
 # --- On a worker ---

@@ -15,7 +15,6 @@ the grades CSV (``nbgrader export``) and the class report.
 """
 
 import argparse
-import hashlib
 import json
 import re
 import shutil
@@ -24,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +32,8 @@ from autograder import status as st
 from autograder.assignment import Assignment, load_assignment
 from autograder.course import copy_course, course_db_url
 from autograder.grade import (
-    LMS_FILE_NAME, Job, Limits, Result, grade, read_submission, resident_grader, student_id_problem,
+    LMS_FILE_NAME, Job, Limits, Result, fingerprint, grade, read_submission, resident_grader,
+    student_id_problem,
 )
 from autograder.gradebook import cell_scores
 from autograder.merge import merge_grades, record_failure
@@ -76,7 +77,7 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
             raise SystemExit(f"no submissions of {assignment_name} for: {', '.join(unknown)}")
     submissions = {s: read_submission(course / "submitted" / s / assignment_name) for s in students or everyone}
     chosen = [s for s, (files, _) in submissions.items()
-              if _needs_grading(state.get(s), _fingerprint(files), regrade)]
+              if _needs_grading(state.get(s), fingerprint(files), regrade)]
     how = f"{workers} worker(s)" if scheduler is None else f"Dask (--scheduler {scheduler})"
     progress(f"{assignment_name}: {len(everyone)} submissions, {len(chosen)} to grade with {how}")
     fixed = {}  # the run's costs that are not one student's grading: seconds by step
@@ -149,7 +150,8 @@ def collect_from_lms(course: Path, assignment: str, download: Path) -> dict[str,
 
     Returns the files refused, by file name, with the reason: a student id that is not a
     safe folder name (``..``, a path separator, glob characters, a leading ``-``) is never
-    written anywhere.
+    written anywhere, nor is a zip entry whose path leads out of the folder (see
+    ``_entries_out_of_the_folder``).
     """
     archive = course / "downloaded" / assignment / "archive"
     shutil.rmtree(course / "downloaded" / assignment, ignore_errors=True)
@@ -159,13 +161,27 @@ def collect_from_lms(course: Path, assignment: str, download: Path) -> dict[str,
     else:
         shutil.copy(download, archive)
     run_nbgrader(course, "zip_collect", assignment, "--force")
-    refused = {}
+    refused = _entries_out_of_the_folder(course / "downloaded" / assignment)
     for path in sorted((course / "downloaded" / assignment / "extracted").rglob("*")):
         if path.is_file() and not re.match(LMS_FILE_NAME, str(path)):
             student = path.name.split("_")[0]
             refused[f"file {path.name!r}"] = (
                 (student_id_problem(student) or "the file name does not name a student")
                 + "; not collected (LMS file names: <student>_<anything>_<notebook>.ipynb)")
+    return refused
+
+
+def _entries_out_of_the_folder(downloaded: Path) -> dict[str, str]:
+    """The entries of the zips in ``downloaded`` (the download, and the zips it held, which
+    zip_collect extracted too) whose path is absolute or goes up through "..", by name, with
+    the reason: nbgrader's extractor skips them without a word, so nothing of them is written."""
+    refused = {}
+    for archive in sorted(path for path in downloaded.rglob("*.zip") if zipfile.is_zipfile(path)):
+        with zipfile.ZipFile(archive) as entries:
+            for name in entries.namelist():
+                if name.startswith("/") or ".." in name.split("/"):
+                    refused[f"file {name!r}"] = (f"an entry of {archive.name} whose path is absolute or climbs "
+                                                 "out of the folder with '..'; not extracted, not collected")
     return refused
 
 
@@ -254,7 +270,8 @@ def _dask_engine(scheduler: str, workers: int, template: Path, progress):
 
 def save_result(course: Path, assignment: Assignment, result: Result, state: dict, reports: Path) -> None:
     """Write one student's result into the course: gradebook, autograded notebooks, feedback
-    pages, log, state."""
+    pages, log, state. The state records the fingerprint of the files graded (the result's),
+    so that a submission replaced while it was graded is graded again by the next run."""
     db = course_db_url(course)
     destination = course / "autograded" / result.student / assignment.name
     feedback = course / "feedback" / result.student / assignment.name
@@ -274,9 +291,8 @@ def save_result(course: Path, assignment: Assignment, result: Result, state: dic
     logs = reports / "logs"
     logs.mkdir(exist_ok=True)
     (logs / f"{result.student}.log").write_text(result.log)
-    files, _ = read_submission(course / "submitted" / result.student / assignment.name)
     state[result.student] = {"status": result.status, "reason": result.reason,
-                             "fingerprint": _fingerprint(files)}
+                             "fingerprint": result.fingerprint}
     _save_state(reports, state)
 
 
@@ -295,15 +311,8 @@ def _submitters(course: Path, assignment: str) -> list[str]:
     return sorted(path.parent.name for path in (course / "submitted").glob(f"*/{assignment}") if path.is_dir())
 
 
-def _fingerprint(files: dict[str, bytes]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name])
-    return digest.hexdigest()
-
-
-def _needs_grading(previous: dict | None, fingerprint: str, regrade: str) -> bool:
-    if regrade == "all" or previous is None or previous["fingerprint"] != fingerprint:
+def _needs_grading(previous: dict | None, files_fingerprint: str, regrade: str) -> bool:
+    if regrade == "all" or previous is None or previous["fingerprint"] != files_fingerprint:
         return True
     return regrade == "failed" and previous["status"] != st.GRADED
 

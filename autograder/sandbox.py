@@ -7,7 +7,8 @@ The kernel it starts:
 * sees a read-only system (``/usr``, a few files of ``/etc``), a read-only Python
   environment and ``helpers`` package, a private ``/tmp``, and one writable folder: the
   notebook's own. Nothing else of the machine exists for it: not ``source/``, not the
-  other students, not any gradebook, not the grader's home;
+  other students, not any gradebook, not the grader's home. Its ``helpers`` is the
+  grader's (the judge's): the course folder's, first on its path, whatever the install;
 * runs in its own user, PID, IPC, UTS, cgroup and network namespaces: no network, no
   view of other processes, and everything it starts dies with it (``--die-with-parent``);
 * gets only an allow-listed environment (no ``NBGRADER_DB_URL``, no tokens);
@@ -27,6 +28,7 @@ import importlib.util
 import os
 import shutil
 import signal
+import site
 import subprocess
 import sys
 import tempfile
@@ -70,13 +72,29 @@ def host_problem() -> str | None:
     return None
 
 
+def helpers_folder() -> Path | None:
+    """The ``helpers`` package that the grader imports, and its judge (judge.py) with it: the
+    course folder's where nbgrader runs there (nbgrader puts the course folder first on
+    sys.path), else the installed one (an editable install's is in the clone it was made in)."""
+    spec = importlib.util.find_spec("helpers")
+    return Path(spec.origin).resolve().parent if spec and spec.origin else None
+
+
+def kernel_python_path() -> str | None:
+    """The kernel's PYTHONPATH: the folder that holds ``helpers_folder()``, so that the
+    student's kernel imports the grader's ``helpers``, not the one its install points to
+    (another clone, which the sandbox does not show); None where that folder is this
+    Python's site-packages, first on the kernel's path anyway."""
+    helpers = helpers_folder()
+    if helpers is None or helpers.parent in {Path(p).resolve() for p in site.getsitepackages()}:
+        return None
+    return str(helpers.parent)
+
+
 def readonly_paths() -> list[Path]:
-    """Folders outside the system dirs that a kernel must read: Pythons, venv, the kit's packages."""
-    paths = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.exec_prefix)}
-    for package in ("helpers",):  # an editable install points outside the venv
-        spec = importlib.util.find_spec(package)
-        if spec and spec.submodule_search_locations:
-            paths.update(Path(p) for p in spec.submodule_search_locations)
+    """Folders outside the system dirs that a kernel must read: Pythons, venv, the grader's
+    ``helpers`` (an editable install's and a course folder's are outside the venv)."""
+    paths = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.exec_prefix), helpers_folder()} - {None}
     paths = {p.resolve() for p in paths}
     # Keep only the outermost of nested paths, and none under the system dirs.
     kept = [p for p in paths if not any(p != q and q in p.parents for q in paths)]
@@ -233,11 +251,16 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["env"] = {**(kw.get("env") or os.environ), "TF_NUM_INTRAOP_THREADS": threads,
                      "TF_NUM_INTEROP_THREADS": threads, "OMP_NUM_THREADS": threads,
                      "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        python_path = kernel_python_path()
+        if python_path:  # before the grader's own PYTHONPATH, if any
+            kw["env"]["PYTHONPATH"] = os.pathsep.join(filter(None, [python_path, kw["env"].get("PYTHONPATH")]))
         if self.confine:
             env = kw["env"]
             inner = {key: env[key] for key in self.env_keep if key in env}
             inner.update(HOME="/tmp", USER="student", MPLCONFIGDIR="/tmp",
                          PATH=f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin")
+            if python_path:  # bound read-only (readonly_paths): its helpers alone
+                inner["PYTHONPATH"] = python_path
             workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
             os.chmod(self._runtime, 0o777)
             memory = self.memory_mb * 2**20

@@ -22,9 +22,11 @@ import nbformat
 import pytest
 
 from autograder.assignment import REPO
-from autograder.course import copy_course
+from autograder.course import copy_course, db_url
 from autograder.grade import Limits
 from autograder.grade_class import grade_class
+from autograder.gradebook import cell_scores
+from autograder.nbgrader_cli import run_nbgrader
 from autograder.sandbox import host_problem
 from autograder.submissions import solved
 from tests.test_grade_class import ASSIGNMENT, FULL, NOTEBOOK, course, notebooks  # noqa: F401 (fixture)
@@ -272,6 +274,24 @@ def test_the_sandbox_is_what_stops_them(course, tmp_path):  # noqa: F811
     nbformat.write(solved(master, release, {"negate": attacks(copy)["reads_masters"] + CORRECT}), folder / NOTEBOOK)
     grade_class(copy, ASSIGNMENT, limits=Limits(confine=False), progress=lambda line: None)
     assert f"'{copy}/source'" in _printed(copy, "reads_masters")
+
+
+def test_the_kernel_imports_the_helpers_of_the_course_folder(course, tmp_path):  # noqa: F811
+    """A course folder that is not the clone the kit is installed from: its kernels import its
+    own helpers, the judge's, not the installed one, which the sandbox does not show
+    (issue #22). Graded as an instructor grades, with nbgrader in the course folder."""
+    master, release = notebooks(course)
+    copy = copy_course(tmp_path / "elsewhere", [ASSIGNMENT], repo=course)
+    shutil.copytree(REPO / "helpers", copy / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "helpers" / "_course_marker.py").write_text("WHERE = 'the course folder'\n")
+    probe = "import helpers._course_marker\nprint('HELPERS', helpers._course_marker.WHERE, helpers.__file__)\n"
+    folder = copy / "submitted" / "alice" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(solved(master, release, {"negate": probe + CORRECT}), folder / NOTEBOOK)
+    run_nbgrader(copy, "generate_assignment", ASSIGNMENT, "--force", private=True)
+    run_nbgrader(copy, "autograde", ASSIGNMENT, private=True)
+    assert f"HELPERS the course folder {copy / 'helpers' / '__init__.py'}" in _printed(copy, "alice")
+    assert cell_scores(db_url(copy), ASSIGNMENT, "alice") == FULL
 
 
 def test_without_bubblewrap_grading_is_refused_with_the_fix(course, tmp_path):  # noqa: F811

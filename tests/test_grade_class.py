@@ -255,6 +255,55 @@ def test_feedback_is_written_again_only_for_students_graded_again(course, graded
     assert "Score: 6.0 / 6.0" in pages["partial"].read_text()
 
 
+def test_a_submission_replaced_while_it_is_graded_is_graded_again(course, tmp_path, monkeypatch):
+    """The state records the files that were graded, not those on disk when the result is
+    saved: a student who hands in again while the run grades their old files is graded
+    again by the next run (issue #22)."""
+    master, release = notebooks(course)
+    copy = copy_course(tmp_path / "resubmitted", [ASSIGNMENT], repo=course)
+    submit_class(copy, {"alice": release})
+
+    def hand_in_again_then_grade(job, *rest):  # the job holds the blank; the folder, the solution
+        submit_class(copy, {"alice": solved(master, release)})
+        return grade(job, *rest)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(coordinator, "grade", hand_in_again_then_grade)
+        [first] = grade_class(copy, ASSIGNMENT, limits=Limits(memory_mb=1000), progress=lambda line: None)
+    printed = []
+    [second] = grade_class(copy, ASSIGNMENT, limits=Limits(memory_mb=1000), progress=printed.append)
+    assert first["scores"] == {key: 0.0 for key in FULL}
+    assert "1 submissions, 1 to grade" in printed[0]
+    assert (second["status"], second["scores"]) == ("graded", FULL)
+
+
+def test_lms_entries_with_a_path_out_of_the_folder_are_refused_in_the_report(course, tmp_path):
+    """nbgrader's extractor skips zip entries that are absolute or climb with "..": each is
+    named in the class report with the reason, like an odd student id, and none is written
+    anywhere (issue #22)."""
+    import zipfile
+
+    _, release = notebooks(course)
+    copy = copy_course(tmp_path / "lms" / "course", [ASSIGNMENT], repo=course)
+    outside = ["../../evil_1240_ps1.ipynb", "../../../../../evil_1241_ps1.ipynb",
+               f"{tmp_path}/absolute_1242_ps1.ipynb", "../evil_folder/"]
+    odd = "x[1]_1243_ps1.ipynb"
+    download = tmp_path / "lms" / "download.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        for name in [*outside, odd]:
+            archive.writestr(name, "" if name.endswith("/") else nbformat.writes(release))
+    rows = grade_class(copy, ASSIGNMENT, lms=download, progress=lambda line: None)
+    refused = {row["student"]: row["reason"] for row in rows if row["status"] == "refused"}
+    assert set(refused) == {f"file {name!r}" for name in [*outside, odd]}
+    assert all("not collected" in reason for reason in refused.values())
+    assert all("absolute or climbs out" in refused[f"file {name!r}"] for name in outside)
+    for page in ("results.csv", "report.html"):
+        report = (copy / "reports" / ASSIGNMENT / page).read_text()
+        assert all(name in report for name in [*outside, odd]) and "climbs out" in report, page
+    assert not list(tmp_path.rglob("*evil*")) and not list(tmp_path.rglob("absolute_*"))
+    assert not (copy / "submitted").exists()
+
+
 def test_a_worker_thread_grades_its_students_in_one_process_that_ends_with_it(course, tmp_path, monkeypatch_module):
     template = copy_course(tmp_path / "template", [ASSIGNMENT], repo=course)
     run_nbgrader(template, "generate_assignment", ASSIGNMENT, "--force", private=True)
