@@ -13,8 +13,11 @@ from nbgrader.preprocessors import (
 )
 from nbgrader.validator import Validator
 
-from autograder.grade import LMS_FILE_NAME
 from autograder.preprocessors import GuardedExecute, HideHiddenTests, HideScoreResult
+from autograder.settings import (
+    DB_URL_ENV, EXCHANGE_ENV, KERNEL_MAX_PROCESSES, KERNEL_MEMORY_MB, LMS_FILE_NAME, cell_cpu_limit,
+    cell_wall_limit,
+)
 from autograder.status import TIMEOUT_ERROR
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it loads this file)
@@ -31,15 +34,15 @@ c.CourseDirectory.feedback_directory = "feedback"
 # NBGRADER_DB_URL for every grader, nbgrader command and formgrader, e.g.
 # postgresql+psycopg://grader:secret@db.example.edu/dl_course (psycopg 3, which the kit
 # installs; README, "Gradebook on a PostgreSQL server") ---
-c.CourseDirectory.db_url = os.environ.get("NBGRADER_DB_URL", "sqlite:///gradebook.db")
+c.CourseDirectory.db_url = os.environ.get(DB_URL_ENV, "sqlite:///gradebook.db")
 
 # --- The exchange, where `nbgrader release_assignment` puts assignments and JupyterLab's
 # Assignment List fetches and submits them: a folder beside this file, for a course on one
 # machine, made here so that the list is empty rather than an error before the first
 # release. A course on a shared server (a JupyterHub) sets NBGRADER_EXCHANGE to a folder
 # every user can reach, e.g. /srv/nbgrader/exchange ---
-if os.environ.get("NBGRADER_EXCHANGE"):
-    c.Exchange.root = os.environ["NBGRADER_EXCHANGE"]
+if os.environ.get(EXCHANGE_ENV):
+    c.Exchange.root = os.environ[EXCHANGE_ENV]
 else:
     c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
     os.makedirs(c.Exchange.root, exist_ok=True)
@@ -59,8 +62,8 @@ c.ClearSolutions.code_stub = {"python": (
 # Processor time, unlike wall-clock time, does not grow when the machine is busy, so a
 # notebook gets the same grade on an idle and on a loaded grader. A cell that waits without
 # computing (sleep) is stopped after COURSE_CELL_WALL_TIMEOUT seconds of wall-clock time. ---
-CELL_CPU_LIMIT = int(os.environ.get("COURSE_CELL_TIMEOUT", 240))
-CELL_WALL_LIMIT = int(os.environ.get("COURSE_CELL_WALL_TIMEOUT", 5 * CELL_CPU_LIMIT))
+CELL_CPU_LIMIT = cell_cpu_limit()  # grade_class --cpu-limit passes its own to every worker
+CELL_WALL_LIMIT = cell_wall_limit(CELL_CPU_LIMIT)
 c.GuardedExecute.cpu_limit = CELL_CPU_LIMIT
 c.Execute.timeout = CELL_WALL_LIMIT
 c.Execute.startup_timeout = 120
@@ -80,9 +83,9 @@ c.Execute.error_on_timeout = {
 # read-only system and Python, one writable folder (the notebook's), no network, its own
 # processes only, and these OS-enforced limits. Where bubblewrap cannot run, grading
 # stops with the fix; --SandboxedKernelManager.confine=False grades unconfined, with a
-# warning for every kernel. ---
-c.SandboxedKernelManager.memory_mb = 4096
-c.SandboxedKernelManager.max_processes = 512
+# warning for every kernel. The defaults are autograder/settings.py's. ---
+c.SandboxedKernelManager.memory_mb = KERNEL_MEMORY_MB
+c.SandboxedKernelManager.max_processes = KERNEL_MAX_PROCESSES
 
 # --- Only real failures cost points. nbgrader 0.9 gives zero to a test cell that wrote
 # anything to stderr; TensorFlow logs and Python warnings go there. IgnorePattern drops
@@ -122,7 +125,7 @@ c.Autograde.autograde_preprocessors = [
 
 # --- LMS downloads (nbgrader zip_collect): files named "<student>_<anything>_<notebook>.ipynb",
 # e.g. Canvas's "alice_12345_67890_mnist.ipynb". Student ids must be safe folder names
-# (autograder/grade.py, STUDENT_ID); grade_class reports every file that does not match.
+# (autograder/settings.py, STUDENT_ID); grade_class reports every file that does not match.
 # Adjust the pattern to your LMS. ---
 c.FileNameCollectorPlugin.named_regexp = LMS_FILE_NAME
 

@@ -49,7 +49,8 @@ from autograder.course import copy_course, db_url, submit
 from autograder.grade import Job, grade, read_submission
 from autograder.grade_class import grade_class, save_result
 from autograder.gradebook import cell_scores
-from autograder.nbgrader_cli import DB_URL_ENV, run_nbgrader
+from autograder.nbgrader_cli import run_nbgrader
+from autograder.settings import DB_URL_ENV
 from autograder.source import cell_name
 from autograder.submissions import solved_assignment
 from helpers.budget import GRADING_ENV

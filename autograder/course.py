@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.assignment import REPO
-from autograder.nbgrader_cli import DB_URL_ENV
+from autograder.settings import DB_URL_ENV
 
 
 def copy_course(dest: Path, assignment_names: list[str], repo: Path = REPO) -> Path:

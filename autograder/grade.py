@@ -34,31 +34,33 @@ from autograder.assignment import Assignment
 from autograder.merge import AutoGrades, read_grades
 from autograder.resident import ResidentGrader
 from autograder.submissions import nbgrader_id
+from autograder.settings import (
+    KERNEL_MAX_PROCESSES, KERNEL_MEMORY_MB, STUDENT_ID, STUDENT_TIME_LIMIT_S, cell_cpu_limit,
+)
 from autograder.suspicious import keras2_cells, suspicious_lines
 
-STUDENT_ID = r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}"  # a safe folder name: no "/", "*", "[" or leading "-" or "."
-# LMS file names, "<student>_<anything>_<notebook>.ipynb" (Canvas: "alice_12345_67890_mnist.ipynb");
-# nbgrader_config.py gives it to nbgrader zip_collect, and grade_class reports the files it refused.
-LMS_FILE_NAME = rf".*/(?P<student_id>{STUDENT_ID.replace('_', '')})_(?:LATE_)?(?:[0-9]+_)*(?P<file_id>[^/]+\.ipynb)$"
 LOG_TAIL = 4000  # characters of nbgrader's log kept in a result
 
 
 @dataclass
 class Limits:
-    """time_s: wall-clock backstop for the whole grading of one student (cells have their
-    own processor-time limit, GuardedExecute.cpu_limit: this one only stops a grader that
-    hangs, so it is generous enough for a loaded machine); memory_mb and max_processes:
-    one kernel, enforced by the operating system (sandbox.py); confine: False grades
-    unconfined."""
+    """time_s: wall-clock backstop for the whole grading of one student (this one only stops
+    a grader that hangs, so it is generous enough for a loaded machine); cpu_limit_s: the
+    processor seconds of one cell (GuardedExecute.cpu_limit), decided where the class
+    command runs, so that every worker, a Dask worker's included, grades under the same;
+    memory_mb and max_processes: one kernel, enforced by the operating system
+    (sandbox.py); confine: False grades unconfined. Defaults: settings.py."""
 
-    time_s: float = 3600
-    memory_mb: int = 4096
-    max_processes: int = 512
+    time_s: float = STUDENT_TIME_LIMIT_S
+    cpu_limit_s: int = field(default_factory=cell_cpu_limit)
+    memory_mb: int = KERNEL_MEMORY_MB
+    max_processes: int = KERNEL_MAX_PROCESSES
     confine: bool = True
 
     def nbgrader_options(self) -> list[str]:
         """The same limits as nbgrader command-line options."""
-        return [f"--SandboxedKernelManager.memory_mb={self.memory_mb}",
+        return [f"--GuardedExecute.cpu_limit={self.cpu_limit_s}",
+                f"--SandboxedKernelManager.memory_mb={self.memory_mb}",
                 f"--SandboxedKernelManager.max_processes={self.max_processes}",
                 f"--SandboxedKernelManager.confine={self.confine}"]
 

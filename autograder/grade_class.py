@@ -32,8 +32,7 @@ from autograder import status as st
 from autograder.assignment import Assignment, load_assignment
 from autograder.course import copy_course, course_db_url
 from autograder.grade import (
-    LMS_FILE_NAME, Job, Limits, Result, fingerprint, grade, read_submission, resident_grader,
-    student_id_problem,
+    Job, Limits, Result, fingerprint, grade, read_submission, resident_grader, student_id_problem,
 )
 from autograder.gradebook import cell_scores
 from autograder.merge import merge_grades, record_failure
@@ -41,6 +40,9 @@ from autograder.nbgrader_cli import run_nbgrader, run_nbgrader_together
 from autograder.report import write_report
 from autograder.resident import stop
 from autograder.sandbox import SandboxUnavailable, host_problem
+from autograder.settings import (
+    CELL_CPU_LIMIT_ENV, CELL_CPU_LIMIT_S, KERNEL_MEMORY_MB, LMS_FILE_NAME, cell_cpu_limit,
+)
 
 
 def grade_class(course: Path, assignment_name: str, *, students: list[str] | None = None,
@@ -348,13 +350,18 @@ def main(argv=None) -> int:
     parser.add_argument("--lms", type=Path, help="an LMS download (zip or folder) to collect first")
     parser.add_argument("--time-limit", type=float, default=Limits.time_s,
                         help=f"wall-clock seconds per submission, a backstop (default {Limits.time_s:.0f})")
-    parser.add_argument("--memory-cap", type=int, default=4096, help="MB per kernel (default 4096)")
+    parser.add_argument("--memory-cap", type=int, default=KERNEL_MEMORY_MB,
+                        help=f"MB per kernel (default {KERNEL_MEMORY_MB})")
+    parser.add_argument("--cpu-limit", type=int, default=cell_cpu_limit(),
+                        help=f"processor seconds per cell, on every worker (default ${CELL_CPU_LIMIT_ENV} "
+                             f"or {CELL_CPU_LIMIT_S})")
     parser.add_argument("--unconfined", action="store_true",
                         help="run student code without the sandbox (not recommended: it warns on every kernel)")
     args = parser.parse_args(argv)
     if args.unconfined:
         print("WARNING: grading unconfined: student code runs with your account's full access", file=sys.stderr)
-    limits = Limits(time_s=args.time_limit, memory_mb=args.memory_cap, confine=not args.unconfined)
+    limits = Limits(time_s=args.time_limit, cpu_limit_s=args.cpu_limit, memory_mb=args.memory_cap,
+                    confine=not args.unconfined)
     try:
         grade_class(args.course, args.assignment, students=args.students, workers=args.workers,
                     regrade=args.regrade, lms=args.lms, limits=limits, scheduler=args.scheduler)

@@ -43,15 +43,10 @@ import numpy as np
 from nbformat.notebooknode import NotebookNode
 
 from autograder import probe
+from autograder.settings import JUDGE_MAX_PARAMS, JUDGE_MAX_REPLY_CHARS, JUDGE_MEMORY_MB
 from autograder.source import hidden_test_lines, python_source
-from autograder.status import DEAD_KERNEL_ERROR, NOT_RUN_ERROR, TIMEOUT_ERROR
+from autograder.status import CHECK_PREFIXES, DEAD_KERNEL_ERROR, FORMAT, NOT_RUN_ERROR, TIMEOUT_ERROR, WEIGHT
 
-MAX_PARAMS = 50_000_000      # a rebuilt model larger than this is refused, not trained
-MEMORY_MB = 6144             # the grader's private memory while it judges (see memory_cap)
-MAX_REPLY_CHARS = 256 << 20  # what one call may send back
-CHECK_PREFIXES = ("assert_", "check_")
-WEIGHT = re.compile(r"#\s*(?:format,\s*)?weight:\s*(\d+(?:\.\d+)?)")  # on a check's first line: its share
-FORMAT = re.compile(r"#\s*format\b")  # on a check's first line: a format check (type, shape, dtype, keys)
 CANDIDATE_LOSSES = (
     "mean_squared_error", "mean_absolute_error", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "binary_crossentropy", "kl_divergence", "huber",
@@ -195,7 +190,7 @@ class Judge:
     """Judges one notebook's test cells. ``run_in_kernel(code)`` runs code in the student's
     kernel and returns the outputs it produced (a list of nbformat outputs)."""
 
-    def __init__(self, run_in_kernel, threads: int = 2, log=None, memory_mb: int = MEMORY_MB):
+    def __init__(self, run_in_kernel, threads: int = 2, log=None, memory_mb: int = JUDGE_MEMORY_MB):
         # the judge trains with as many threads as a student's kernel, so that its results
         # do not depend on the grader's number of cores (read when TensorFlow is imported)
         for variable in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
@@ -321,7 +316,7 @@ class Judge:
 
     @staticmethod
     def _read_reply(text) -> dict:
-        if not isinstance(text, str) or len(text) > MAX_REPLY_CHARS:
+        if not isinstance(text, str) or len(text) > JUDGE_MAX_REPLY_CHARS:
             raise StudentError("your code returned more data than the grader reads")
         try:
             reply = json.loads(text)
@@ -442,9 +437,9 @@ def _rebuild_keras(config: dict):
                                "need more memory than the grader allows") from None
         raise
     if isinstance(obj, keras.Model):
-        if obj.built and obj.count_params() > MAX_PARAMS:
+        if obj.built and obj.count_params() > JUDGE_MAX_PARAMS:
             raise StudentError(f"your model has {obj.count_params():,} parameters, more than the "
-                               f"grader trains ({MAX_PARAMS:,})")
+                               f"grader trains ({JUDGE_MAX_PARAMS:,})")
         if compile_config:
             _compile(obj, compile_config)
     return obj

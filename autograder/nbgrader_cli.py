@@ -5,10 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograder.settings import DB_URL_ENV
+
 NBGRADER = [sys.executable, "-m", "nbgrader"]
-
-
-DB_URL_ENV = "NBGRADER_DB_URL"
 
 
 def nbgrader_env(private: bool = False) -> dict[str, str]:

@@ -20,11 +20,12 @@ from nbgrader.utils import is_grade, is_locked, is_solution
 from traitlets import Bool, Integer, Unicode, default
 
 from autograder.hints import NAME_ERROR, failed_definition_hint, keras2_hint
-from autograder.judge import MEMORY_MB, Judge
+from autograder.judge import Judge
 from autograder.sandbox import SandboxedKernelManager
-from autograder.source import BEGIN_HIDDEN, bindings, cell_name, hidden_test_lines
+from autograder.settings import CELL_CPU_LIMIT_S, CELL_OUTPUT_CHARS, JUDGE_MEMORY_MB
+from autograder.source import bindings, cell_name, hidden_test_lines
 from autograder.status import (
-    DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_RUN_ERROR, TIMEOUT_ERROR,
+    BEGIN_HIDDEN, DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_RUN_ERROR, TIMEOUT_ERROR,
 )
 
 
@@ -53,14 +54,14 @@ class GuardedExecute(Execute):
     """
 
     max_output_chars = Integer(
-        200_000, help="Characters of stream output kept per cell; the rest is dropped."
+        CELL_OUTPUT_CHARS, help="Characters of stream output kept per cell; the rest is dropped."
     ).tag(config=True)
     judge_memory_mb = Integer(
-        MEMORY_MB, help="Private memory (RLIMIT_DATA) of the grader's process while it judges a test "
+        JUDGE_MEMORY_MB, help="Private memory (RLIMIT_DATA) of the grader's process while it judges a test "
         "cell: a student's model whose weights need more fails its checks instead of filling the machine."
     ).tag(config=True)
     cpu_limit = Integer(
-        240, help="Processor seconds one cell may use, all threads and processes together."
+        CELL_CPU_LIMIT_S, help="Processor seconds one cell may use, all threads and processes together."
     ).tag(config=True)
     cpu_limit_message = Unicode(
         "this cell used more than the grader's limit of {limit} s of processor time and was "

@@ -42,6 +42,8 @@ import psutil
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 
+from autograder.settings import KERNEL_MAX_FILE_MB, KERNEL_MAX_PROCESSES, KERNEL_MEMORY_MB, KERNEL_THREADS
+
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "ssl",
              "alternatives", "mime.types", "nsswitch.conf", "matplotlibrc")
@@ -207,11 +209,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     confine = Bool(True, help="Run kernels in the sandbox. False runs them unconfined, "
                               "with a warning each time.").tag(config=True)
-    memory_mb = Integer(4096, help="Memory of one kernel, all its processes together where "
+    memory_mb = Integer(KERNEL_MEMORY_MB, help="Memory of one kernel, all its processes together where "
                                    "cgroups are available (else per process), in MB.").tag(config=True)
-    max_processes = Integer(512, help="Processes and threads of one kernel.").tag(config=True)
-    max_file_mb = Integer(1024, help="Largest file a kernel may write, in MB.").tag(config=True)
-    threads = Integer(2, help="Threads of one kernel's TensorFlow and BLAS. Fixed, so that "
+    max_processes = Integer(KERNEL_MAX_PROCESSES, help="Processes and threads of one kernel.").tag(config=True)
+    max_file_mb = Integer(KERNEL_MAX_FILE_MB, help="Largest file a kernel may write, in MB.").tag(config=True)
+    threads = Integer(KERNEL_THREADS, help="Threads of one kernel's TensorFlow and BLAS. Fixed, so that "
                               "results and processor time do not depend on the machine's "
                               "cores.").tag(config=True)
     env_keep = List(Unicode(), [

@@ -5,6 +5,8 @@ from collections.abc import Iterator
 
 from IPython.core.inputtransformer2 import TransformerManager
 
+from autograder.status import BEGIN_HIDDEN, END_HIDDEN
+
 
 def cell_name(cell, index: int) -> str:
     """How a person finds a cell: its nbgrader id, else its position ("#12")."""
@@ -17,7 +19,6 @@ def python_source(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"  # nbgrader's markers
 
 
 def hidden_test_lines(source: str) -> Iterator[tuple[int, str, str]]:

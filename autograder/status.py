@@ -1,10 +1,15 @@
-"""Every status a student's grading can end in, and the markers that carry them.
+"""Every status a student's grading can end in, and every marker: one home, so that the
+writer and the reader of each cannot drift.
 
 Statuses are what the class report, ``state.json`` and the progress lines show. Markers
 are the error names and message prefixes that the grading pipeline writes into an
 executed notebook (``GuardedExecute``, the judge, nbclient's timeout) and that
-``grade.classify`` reads back: one home, so the writer and the reader cannot drift.
+``grade.classify`` reads back; the notebook markers nbgrader and the masters use
+(solution and hidden-test regions); and what makes a statement of a test cell a check
+(the judge scores it; suspicious.py lists code that redefines one).
 """
+
+import re
 
 GRADED = "graded"
 MISSING_NOTEBOOK = "missing notebook"
@@ -28,6 +33,16 @@ TIMEOUT_ERROR = "CellTimeoutError"        # nbclient's error on a cell that ran 
 DEAD_KERNEL_ERROR = "DeadKernelError"     # GuardedExecute: the kernel died in this cell
 NOT_RUN_ERROR = "NotRun"                  # GuardedExecute: a test after the kernel died
 MEMORY_LIMIT_MESSAGE = "the kernel went over its memory limit"
+
+
+# Markers in master notebooks (nbgrader's own).
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+# Checks in test cells (judge.py): calls of functions named so, and the comments on a check's first line.
+CHECK_PREFIXES = ("assert_", "check_")
+WEIGHT = re.compile(r"#\s*(?:format,\s*)?weight:\s*(\d+(?:\.\d+)?)")  # its share of the cell's points
+FORMAT = re.compile(r"#\s*format\b")  # a format check (type, shape, dtype, keys): pays only beside a passed concept check
 
 
 def worst(statuses) -> str:

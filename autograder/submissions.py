@@ -5,12 +5,12 @@ demo class, the tests and the benchmarks build theirs here, so they never drift 
 the notebooks they grade.
 """
 
-import re
 from pathlib import Path
 
 import nbformat
 
-SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+from autograder.status import SOLUTION_MARKER
+
 
 
 def nbgrader_id(cell) -> str | None:

@@ -13,6 +13,7 @@ from nbgrader.utils import determine_grade
 
 from autograder.hints import keras2_hint
 from autograder.source import bindings, cell_name, parse
+from autograder.status import CHECK_PREFIXES
 
 # Attributes and names that reach into IPython, the interpreter, or the judge's channel.
 INTERNALS = {
@@ -108,7 +109,7 @@ def _findings(tree, used):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("globals", "vars", "setattr"):
             yield node.lineno, f"changes names through {node.func.id}()"
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in used \
-                and node.id.startswith(("assert_", "check_")):
+                and node.id.startswith(CHECK_PREFIXES):
             yield node.lineno, f"redefines {node.id}, a check of the tests"
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
             root = node

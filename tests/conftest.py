@@ -4,7 +4,7 @@ teardown (test_browser.py's screenshot of a failure)."""
 
 import pytest
 
-from autograder.nbgrader_cli import DB_URL_ENV
+from autograder.settings import DB_URL_ENV
 from tests.course_fixtures import ASSIGNMENTS, graded_course, pipeline_class
 from tests.postgres import MISSING, postgres_server, server_programs
 

@@ -22,7 +22,7 @@ from distributed import Client, LocalCluster
 
 import autograder.grade_class as coordinator
 from autograder.course import copy_course, course_db_url
-from autograder.assignment import load_assignment
+from autograder.assignment import REPO, load_assignment
 from autograder.grade import Job, Limits, grade, resident_grader
 from autograder.gradebook import cell_scores
 from autograder.grade_class import grade_class, main, save_result
@@ -493,3 +493,24 @@ def test_a_dask_worker_without_a_working_sandbox_refuses_to_grade(tmp_path, monk
             task = client.submit(engine.grade_on_worker, job, engine.pack(template), "run")
             with pytest.raises(SandboxUnavailable, match=f"on worker {worker}: bubblewrap"):
                 task.result()
+
+
+def test_every_limit_has_one_home_that_the_config_the_traitlets_and_the_command_read(monkeypatch):
+    """autograder/settings.py: nbgrader_config.py, the sandbox's and GuardedExecute's traitlets
+    and the class command's defaults all come from it; the CPU limit decided where the
+    command runs travels to every worker as an nbgrader option (a Dask worker's own
+    environment does not decide it)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder import settings
+    from autograder.preprocessors import GuardedExecute
+    from autograder.sandbox import SandboxedKernelManager
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    assert config.SandboxedKernelManager.memory_mb == settings.KERNEL_MEMORY_MB == SandboxedKernelManager().memory_mb
+    assert config.SandboxedKernelManager.max_processes == settings.KERNEL_MAX_PROCESSES
+    assert config.GuardedExecute.cpu_limit == settings.CELL_CPU_LIMIT_S == GuardedExecute().cpu_limit
+    assert GuardedExecute().max_output_chars == settings.CELL_OUTPUT_CHARS
+    monkeypatch.setenv(settings.CELL_CPU_LIMIT_ENV, "33")
+    assert "--GuardedExecute.cpu_limit=33" in Limits().nbgrader_options()
+    assert "--GuardedExecute.cpu_limit=7" in Limits(cpu_limit_s=7).nbgrader_options()

@@ -23,7 +23,8 @@ from nbgrader.api import Gradebook
 
 from autograder.grade import Limits
 from autograder.grade_class import grade_class
-from autograder.nbgrader_cli import DB_URL_ENV, nbgrader_env, run_nbgrader
+from autograder.nbgrader_cli import nbgrader_env, run_nbgrader
+from autograder.settings import DB_URL_ENV
 from tests.servers import free_port, wait_for_jupyter
 from tests.test_grade_class import (  # noqa: F401 (course and monkeypatch_module are fixtures)
     ASSIGNMENT, EXPECTED, FULL, class_submissions, course, graded_class, monkeypatch_module,
