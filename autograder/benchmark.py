@@ -4,6 +4,7 @@
     python -m autograder.benchmark class [mnist ...] [--sizes 2 6] [--arms nbgrader workers=1 ...]
     python -m autograder.benchmark coordinator [mnist] [--students 300]
     python -m autograder.benchmark load [--hogs-per-core 2]
+    python -m autograder.benchmark similarity [mnist] [--sizes 100 300 1000]
     python -m autograder.benchmark notebooks [mnist ...] [--full-data ../shared/data] [--estimate]
 
 ``submission``: wall time of ``nbgrader autograde`` for one full-solution submission
@@ -51,6 +52,7 @@ from autograder.grade_class import grade_class, save_result
 from autograder.gradebook import cell_scores
 from autograder.nbgrader_cli import run_nbgrader
 from autograder.settings import DB_URL_ENV
+from autograder.similarity import benchmark as similarity_benchmark
 from autograder.source import cell_name
 from autograder.submissions import solved_assignment
 from helpers.budget import GRADING_ENV
@@ -322,6 +324,9 @@ def main(argv=None) -> None:
     serial = commands.add_parser("coordinator", help="the class command's serial share at scale")
     serial.add_argument("assignments", nargs="*", default=["mnist"])
     serial.add_argument("--students", type=int, default=300)
+    similar = commands.add_parser("similarity", help="the similarity report on synthetic classes")
+    similar.add_argument("assignment", nargs="?", default="mnist")
+    similar.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
     loaded = commands.add_parser("load", help="one real-sized submission, idle and loaded")
     loaded.add_argument("--hogs-per-core", type=int, default=2)
     normal = commands.add_parser("notebooks", help="Restart & Run All of the solved notebooks in normal mode")
@@ -335,6 +340,9 @@ def main(argv=None) -> None:
     normal.add_argument("--kernel", default="", help="run in this kernel instead of the course kernel")
     normal.add_argument("--save", type=Path, help="write the executed notebooks into this folder")
     args = parser.parse_args(argv)
+    if args.command == "similarity":
+        similarity_benchmark(args.sizes, args.assignment)
+        return
     if args.command == "notebooks":
         scales = {name: float(factor) for name, factor in (item.split("=") for item in args.fit_scale)}
         with tempfile.TemporaryDirectory() as reduced:
