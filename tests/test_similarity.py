@@ -1,4 +1,4 @@
-"""The similarity report (autograder/similarity.py): disguised copies are flagged against their
+"""The similarity report (autograder/similarity/): disguised copies are flagged against their
 originals, independent answers in different styles and blank answers are not, the release's
 code never counts, the files' columns, escaping and settings, and the benchmark's planted
 copies. No grading: submissions are written straight into course copies."""
@@ -12,14 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import similarity
 from autograder.assignment import REPO, assignment_names, load_assignment
 from autograder.course import copy_course, submit
+from autograder.similarity import SimilarityReport, benchmark, reading, similarity_report
+from autograder.similarity.__main__ import main
+from autograder.similarity.compare import compare
+from autograder.similarity.fingerprints import normalise, statement_fingerprints
+from autograder.similarity.reading import Student, fingerprint_student, read_class, read_release
+from autograder.similarity.settings import course_settings
+from autograder.similarity.synthetic import disguise, required_names
 from autograder.submissions import fill_answers, is_answer, master_answers, nbgrader_id
-from autograder.similarity import (
-    SimilarityReport, Student, compare, course_settings, disguise, fingerprint_student, normalise,
-    read_release, required_names, similarity_report, statement_fingerprints,
-)
 
 ASSIGNMENTS = assignment_names()
 DEFAULTS = SimilarityReport()
@@ -387,7 +389,7 @@ def test_a_notebook_without_its_grade_ids_is_noted(tmp_path):
 def test_command_writes_both_files_and_prints_the_count(tmp_path, capsys):
     pair = {"normalize_images": HOSTILE}
     course = make_course(tmp_path, "mnist", {"a": pair, "b": pair, "c": {}})
-    assert similarity.main(["mnist", "--course", str(course)]) == 0
+    assert main(["mnist", "--course", str(course)]) == 0
     out = capsys.readouterr().out
     assert "mnist: 1 pair(s) of 3 students at or above 0.8 in" in out
     assert (course / "reports" / "mnist" / "similarity.html").is_file()
@@ -400,15 +402,15 @@ def test_processes_read_the_class_as_one_process_does(tmp_path, monkeypatch):
     settings = course_settings(course)
     release = read_release(course, "mnist", settings)
     names = ["alt", "blank", "master", "style"]
-    one = similarity._read_class(course, "mnist", release, names, settings, workers=1)
-    monkeypatch.setattr(similarity, "POOL_FROM", 2)
-    two = similarity._read_class(course, "mnist", release, names, settings, workers=2)
+    one = read_class(course, "mnist", release, names, settings, workers=1)
+    monkeypatch.setattr(reading, "POOL_FROM", 2)
+    two = read_class(course, "mnist", release, names, settings, workers=2)
     assert [s.cells for s in one[0]] == [s.cells for s in two[0]]
     assert [{k: v.tolist() for k, v in p.items()} for p in one[1]] == [{k: v.tolist() for k, v in p.items()} for p in two[1]]
 
 
 def test_benchmark_finds_its_planted_copies_and_nothing_else():
     lines = []
-    figures = similarity.benchmark(sizes=(40,), planted=3, workers=1, out=lines.append)
+    figures = benchmark(sizes=(40,), planted=3, workers=1, out=lines.append)
     assert figures[0]["found"] == figures[0]["planted"] == 3 and figures[0]["other_flags"] == 0, lines
     assert "40 students" in lines[0]
