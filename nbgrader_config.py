@@ -13,7 +13,7 @@ from nbgrader.preprocessors import (
 )
 from nbgrader.validator import Validator
 
-from autograder.preprocessors import GuardedExecute, HideHiddenTests, HideScoreResult
+from autograder.preprocessors import GuardedExecute, HideHiddenTests, HideGraderOutputs
 from autograder.settings import (
     DB_URL_ENV, EXCHANGE_ENV, KERNEL_MAX_PROCESSES, KERNEL_MEMORY_MB, LMS_FILE_NAME, cell_cpu_limit,
     cell_wall_limit,
@@ -133,4 +133,4 @@ c.FileNameCollectorPlugin.named_regexp = LMS_FILE_NAME
 # nbgrader's header, not as an "Out[ ]:" of the student's code (autograder/preprocessors.py).
 # To reveal hidden tests after the deadline:
 #   nbgrader generate_feedback <assignment> --force --HideHiddenTests.enabled=False ---
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, HideScoreResult, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, HideGraderOutputs, CSSHTMLHeaderPreprocessor]

@@ -45,7 +45,9 @@ from nbformat.notebooknode import NotebookNode
 from autograder import probe
 from autograder.settings import JUDGE_MAX_PARAMS, JUDGE_MAX_REPLY_CHARS, JUDGE_MEMORY_MB
 from autograder.source import hidden_test_lines, python_source
-from autograder.status import CHECK_PREFIXES, DEAD_KERNEL_ERROR, FORMAT, NOT_RUN_ERROR, TIMEOUT_ERROR, WEIGHT
+from autograder.status import (
+    CHECK_PREFIXES, CHECKS_MIME, DEAD_KERNEL_ERROR, FORMAT, NOT_RUN_ERROR, TIMEOUT_ERROR, WEIGHT,
+)
 
 CANDIDATE_LOSSES = (
     "mean_squared_error", "mean_absolute_error", "categorical_crossentropy",
@@ -118,6 +120,7 @@ class Check:
     message: str | None = None  # None when it passed
     weight: float = 1.0
     format: bool = False        # a type, shape, dtype or keys check: pays only beside a passed concept check
+    line: int = 0               # its first line in the test cell, from 1 (a loop's cases share theirs)
 
     @property
     def passed(self) -> bool:
@@ -149,9 +152,22 @@ class Verdict:
     def total_weight(self) -> float:
         return sum(check.weight for check in self.checks) or 1.0
 
+    def checks_record(self) -> NotebookNode:
+        """Every check as data, in source order (loop cases in turn): for the class report's
+        item analysis, which reads it from the autograded notebook. Hidden checks carry their
+        line number, never their source."""
+        share = self.points / self.total_weight
+        record = [{"check": number, "line": check.line, "hidden": check.hidden, "format": check.format,
+                   "weight": check.weight, "points": round(share * check.weight, 4), "passed": check.passed,
+                   "message": check.message} for number, check in enumerate(self.checks, start=1)]
+        return NotebookNode(output_type="display_data", metadata={}, data={CHECKS_MIME: record})
+
     def outputs(self) -> list[NotebookNode]:
         """The test cell's outputs, as nbgrader scores them: full points with no error, a
-        partial score as the cell's result, zero as an error."""
+        partial score as the cell's result, zero as an error; the checks' record last."""
+        return [*self._scored_outputs(), self.checks_record()]
+
+    def _scored_outputs(self) -> list[NotebookNode]:
         passed = sum(c.passed for c in self.checks)
         lines = [f"{passed} of {len(self.checks)} checks passed: {self.score:g} of {self.points:g} points"]
         hidden = 0
@@ -624,7 +640,7 @@ class _CellRun:
         label = ast.get_source_segment(self.code, statement).splitlines()[0][:120] + case
         self.verdict.checks.append(Check(statement.lineno in self.hidden_lines, label, message,
                                          _weight(line) if weight is None else weight,
-                                         format_ or bool(FORMAT.search(line))))
+                                         format_ or bool(FORMAT.search(line)), statement.lineno))
 
     def run_cases(self, loop: ast.For) -> None:
         """A loop of checks counts by its cases: each check of its body is judged once per

@@ -25,7 +25,7 @@ from autograder.sandbox import SandboxedKernelManager
 from autograder.settings import CELL_CPU_LIMIT_S, CELL_OUTPUT_CHARS, JUDGE_MEMORY_MB
 from autograder.source import bindings, cell_name, hidden_test_lines
 from autograder.status import (
-    BEGIN_HIDDEN, DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_RUN_ERROR, TIMEOUT_ERROR,
+    BEGIN_HIDDEN, CHECKS_MIME, DEAD_KERNEL_ERROR, MEMORY_LIMIT_MESSAGE, NOT_RUN_ERROR, TIMEOUT_ERROR,
 )
 
 
@@ -275,17 +275,19 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 
-class HideScoreResult(NbGraderPreprocessor):
-    """Feedback shows a partially credited test cell's score once, in nbgrader's header.
+class HideGraderOutputs(NbGraderPreprocessor):
+    """Feedback shows what the judge found as text: its own records stay out of the page.
 
     The judge writes a partial score as the test cell's result (``execute_result``), which
     is how nbgrader reads it; on the student's page it would look like an ``Out[ ]: 0.5``
-    of their own code. The checks printed above it already say "N of M checks passed: S of
-    P points", so feedback drops that result from autograded test cells.
+    of their own code, under checks that already say "N of M checks passed: S of P points".
+    It also writes its checks as data (``CHECKS_MIME``) for the class report. Feedback drops
+    both from autograded test cells; the score stays in nbgrader's header.
     """
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
             cell.outputs = [output for output in cell.get("outputs", [])
-                            if output.get("output_type") != "execute_result"]
+                            if output.get("output_type") != "execute_result"
+                            and CHECKS_MIME not in output.get("data", {})]
         return cell, resources

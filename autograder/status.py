@@ -39,6 +39,10 @@ MEMORY_LIMIT_MESSAGE = "the kernel went over its memory limit"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
+# The judge's record of a test cell's checks, an output of the autograded cell (judge.Verdict.checks_record):
+# read by the class report's item analysis, dropped from feedback (preprocessors.HideGraderOutputs).
+CHECKS_MIME = "application/vnd.dl-course.checks+json"
+
 # Checks in test cells (judge.py): calls of functions named so, and the comments on a check's first line.
 CHECK_PREFIXES = ("assert_", "check_")
 WEIGHT = re.compile(r"#\s*(?:format,\s*)?weight:\s*(\d+(?:\.\d+)?)")  # its share of the cell's points

@@ -15,8 +15,9 @@ from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
-from autograder.preprocessors import GuardedExecute, HideScoreResult
+from autograder.preprocessors import GuardedExecute, HideGraderOutputs
 from autograder.sandbox import host_problem
+from autograder.status import CHECKS_MIME
 from autograder.suspicious import keras2_cells
 
 SETUP = "import numpy as np\nfrom helpers.checks import assert_close, assert_dtype, assert_shape, relative_error"
@@ -395,7 +396,17 @@ def test_an_answer_cell_broken_by_a_keras_2_import_lists_the_tests_of_its_part()
 def test_feedback_shows_a_partial_score_in_the_checks_not_as_an_output_of_the_students_code(tmp_path):
     float64 = "def scale(x):\n    return x / 255"  # 3 of 4 checks
     [score], [cell] = judged(tmp_path, [float64])
-    assert score == 3.0 and [o.output_type for o in cell.outputs] == ["stream", "execute_result"]
-    cell, _ = HideScoreResult().preprocess_cell(cell, {}, 0)
+    assert score == 3.0 and [o.output_type for o in cell.outputs] == ["stream", "execute_result", "display_data"]
+    cell, _ = HideGraderOutputs().preprocess_cell(cell, {}, 0)
     assert [o.output_type for o in cell.outputs] == ["stream"]
     assert report(cell).startswith("3 of 4 checks passed: 3 of 4 points")
+
+
+def test_the_checks_are_recorded_as_data_for_the_class_report_without_hidden_source(tmp_path):
+    float64 = "def scale(x):\n    return x / 255"  # right values, wrong dtype
+    [score], [cell] = judged(tmp_path, [float64])
+    [record] = [o.data[CHECKS_MIME] for o in cell.outputs if CHECKS_MIME in o.get("data", {})]
+    assert [(c["check"], c["line"], c["hidden"], c["passed"]) for c in record] == [
+        (1, 3, False, True), (2, 4, False, False), (3, 5, False, True), (4, 9, True, True)]
+    assert record[1]["message"] == "scale(x): expected dtype float32, got float64" and record[1]["points"] == 1.0
+    assert "_big" not in str(record)
