@@ -618,7 +618,7 @@ class _CellRun:
     def run(self, statement, case: str = "", weight: float | None = None, format_: bool = False) -> None:
         """Run one statement; a check is recorded with its weight (``weight`` when a case loop
         decides it) and kind; ``case`` names the loop case it runs in."""
-        checks = _is_check(statement)
+        checks = is_check(statement)
         try:
             exec(compile(ast.Module(body=[statement], type_ignores=[]), "<test cell>", "exec"), self.namespace)
             message = None
@@ -637,7 +637,8 @@ class _CellRun:
 
     def add_check(self, statement, message, case="", weight=None, format_=False) -> None:
         line = self.lines[statement.lineno - 1]
-        label = ast.get_source_segment(self.code, statement).splitlines()[0][:120] + case
+        first = ast.get_source_segment(self.code, statement).splitlines()[0]
+        label = _without_markers(first)[:120] + case
         self.verdict.checks.append(Check(statement.lineno in self.hidden_lines, label, message,
                                          _weight(line) if weight is None else weight,
                                          format_ or bool(FORMAT.search(line)), statement.lineno))
@@ -648,7 +649,7 @@ class _CellRun:
         cases; a ``# format`` there makes every check of the loop a format check."""
         line = self.lines[loop.lineno - 1]
         loop_format = bool(FORMAT.search(line))
-        body_checks = [statement for statement in loop.body if _is_check(statement)]
+        body_checks = [statement for statement in loop.body if is_check(statement)]
         try:
             items = list(eval(compile(ast.Expression(loop.iter), "<test cell>", "eval"), self.namespace))
         except Exception as error:  # no case can run: each check of the body fails once
@@ -677,7 +678,7 @@ class _CellRun:
 
 
 # --- reading a test cell ---
-def _is_check(statement) -> bool:
+def is_check(statement) -> bool:
     """An assert, or a call of an assert_*/check_* function, anywhere in the statement."""
     for node in ast.walk(statement):
         if isinstance(node, ast.Assert):
@@ -692,8 +693,14 @@ def _is_check(statement) -> bool:
 
 def _is_case_loop(statement) -> bool:
     """A ``for`` loop over cases whose body holds checks, with no ``else``, ``break`` or ``continue``."""
-    return (isinstance(statement, ast.For) and not statement.orelse and _is_check(statement)
+    return (isinstance(statement, ast.For) and not statement.orelse and is_check(statement)
             and not any(isinstance(node, (ast.Break, ast.Continue)) for node in ast.walk(statement)))
+
+
+def _without_markers(line: str) -> str:
+    """A check's first line as a student reads it: without its weight or format comment."""
+    found = FORMAT.search(line) or WEIGHT.search(line)
+    return line[:found.start()].rstrip() if found else line
 
 
 def _weight(line: str) -> float:

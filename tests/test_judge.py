@@ -331,7 +331,8 @@ def test_format_checks_pay_only_beside_a_passed_check_of_substance(tmp_path):
     stub = "def scale(x):\n    return np.zeros(x.shape, dtype=np.float32)"
     [score], [cell] = judged(tmp_path, [stub], tests=(FORMAT_TEST,), points=5.5)
     assert score == 0.0
-    assert "(1.00 pt, format)" in report(cell)
+    assert "(1.00 pt, format)  assert_shape(_out, (2, 2), name=\"scale(x)\")\n" in report(cell)
+    assert "# format" not in report(cell) and "weight:" not in report(cell)
     assert "earn their points once a check of what your code computes passes" in report(cell)
     half = "def scale(x):\n    out = x.astype(np.float32) / 255\n    out[1] = 0\n    return out"
     [score], _ = judged(tmp_path, [half], tests=(FORMAT_TEST,), points=5.5)

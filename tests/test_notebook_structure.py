@@ -6,7 +6,9 @@ import re
 import pytest
 
 from tests.course_fixtures import ASSIGNMENTS, facts
+from autograder.judge import is_check
 from autograder.source import python_source
+from autograder.status import FORMAT, WEIGHT
 from autograder.submissions import is_answer, nbgrader_id
 
 HEADING = re.compile(r"^(#{2,4})\s.*\((\d+(?:\.\d+)?) points?\)", re.M)
@@ -77,3 +79,26 @@ def test_setup_cell_makes_figures_display(assignment, name):
     code = [cell for cell in facts(assignment).masters[name].cells if cell.cell_type == "code"]
     assert "%matplotlib inline" in code[0].source, f"{name}: first code cell must run %matplotlib inline"
 
+
+
+@pytest.mark.parametrize("assignment, name", NOTEBOOKS)
+def test_weight_and_format_comments_sit_where_the_judge_reads_them(assignment, name):
+    """The judge reads `# weight: N` and `# format` on the first line of a check or of a loop
+    of checks (docs/authoring.md); anywhere else the comment would be silently ignored. And
+    every test cell has a check of substance: format checks alone would pay for any stub."""
+    for cell in facts(assignment).masters[name].cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        code = python_source(cell.source)
+        tree = ast.parse(code)
+        lines = code.splitlines()
+        read = {node.lineno for node in tree.body if is_check(node)}
+        read |= {inner.lineno for node in tree.body if isinstance(node, ast.For) and is_check(node)
+                 for inner in node.body if is_check(inner)}
+        misplaced = [number for number, line in enumerate(lines, 1)
+                     if (FORMAT.search(line) or WEIGHT.search(line)) and number not in read]
+        assert not misplaced, (f"{name}: {nbgrader_id(cell)}: lines {misplaced} carry a weight or format "
+                               "comment the judge does not read: put it on the check's first line")
+        concept = [node for node in tree.body if is_check(node) and not FORMAT.search(lines[node.lineno - 1])]
+        assert concept, f"{name}: {nbgrader_id(cell)} has only format checks: a stub of the right shape would pass"
