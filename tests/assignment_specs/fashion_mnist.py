@@ -1,4 +1,4 @@
-"""Fashion-MNIST: plausible mistakes, correct alternatives and noisy answers (see __init__)."""
+"""Fashion-MNIST: plausible mistakes, correct alternatives, noisy answers, stubs, calibrated answers (see __init__)."""
 
 # A correct answer written differently from the master must earn full points.
 ALTERNATIVE = {
@@ -312,4 +312,211 @@ def make_early_stopping(patience=3):
                        restore_best_weights=True)
     return es
 ''',
+}
+
+
+# Stubs of the right shape, doing none of the part's work: each must score 0 on its part's tests
+# (docs/authoring.md, "Weighing the checks"). A model stub has the part's Dense units but no
+# activations, SGD and a mean squared error: the right layers, compiled with nonsense; the
+# callback stub is Keras's EarlyStopping() with its defaults (monitor "val_loss", mode "auto",
+# which the tests count as format checks for that reason).
+STUBS = {
+    "scale_images": '''
+def scale_images(images):
+    return np.zeros(images.shape, dtype=np.float32)
+''',
+    "build_baseline": '''
+def build_baseline():
+    model = keras.Sequential([keras.Input((28, 28)), layers.Flatten(), layers.Dense(64), layers.Dense(64),
+                              layers.Dense(10)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+''',
+    "count_dense_params": '''
+def count_dense_params(layer_sizes):
+    return 0
+''',
+    "build_mlp": '''
+def build_mlp(hidden_units=(64, 64), activation="relu", learning_rate=0.001):
+    model = keras.Sequential([keras.Input((28, 28)), layers.Flatten(), layers.Dense(10)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+''',
+    "epochs_to_reach": '''
+def epochs_to_reach(history, threshold, metric="val_accuracy"):
+    return None
+''',
+    "make_early_stopping": '''
+def make_early_stopping(patience=3):
+    return keras.callbacks.EarlyStopping()
+''',
+}
+
+# Half-right answers and what a fair TA gives them (test id -> points), which the grader's score
+# must match within FAIR_TOLERANCE of the cell (tests/test_mutants.py); tests not named keep full
+# points. The output/loss pairing costs half of test_build_baseline and of test_build_mlp alike; a
+# network that does not learn besides (chance-level accuracy) costs another fifth.
+CALIBRATED = {
+    "scale_images": {
+        # right on the visible example (whose brightest pixel is 255), wrong on every other batch
+        "divide_by_batch_max": (WRONG["scale_images"]["divide_by_batch_max"], {"test_scale_images": 0.5}),
+        # a fixed scale, the wrong constant: values within 0.4% of the right ones
+        "divide_by_256": (WRONG["scale_images"]["divide_by_256"], {"test_scale_images": 1.0}),
+        # the right values, float64 where the text asks for float32
+        "float64": (WRONG["scale_images"]["float64"], {"test_scale_images": 1.75}),
+        # each image scaled to its own minimum and maximum: what the text warns against
+        "per_image_min_max": ('''
+def scale_images(images):
+    images = images.astype('float32')
+    for i in range(len(images)):
+        images[i] = (images[i] - images[i].min()) / (images[i].max() - images[i].min())
+    return images
+''', {"test_scale_images": 0.25}),
+    },
+    "build_baseline": {
+        # the mistake Part 2 teaches; Keras 3 trains on the values before the sigmoid, so it learns
+        "sigmoid_output_from_logits": (WRONG["build_baseline"]["sigmoid_output_from_logits"],
+                                       {"test_build_baseline": 2.0}),
+        # softmax applied twice; it still learns
+        "softmax_output_from_logits": (WRONG["build_baseline"]["softmax_output_from_logits"],
+                                       {"test_build_baseline": 2.0}),
+        # logits read as probabilities: chance-level accuracy (0.105)
+        "linear_output_probability_loss": (WRONG["build_baseline"]["linear_output_probability_loss"],
+                                           {"test_build_baseline": 1.0}),
+        # the hidden layers without ReLU: a linear classifier, which still learns
+        "tf_keras_no_hidden_activation": ('''
+import tensorflow as tf
+
+def build_baseline():
+    model = tf.keras.models.Sequential()
+    model.add(tf.keras.layers.Flatten(input_shape=(28, 28)))
+    model.add(tf.keras.layers.Dense(64))
+    model.add(tf.keras.layers.Dense(64))
+    model.add(tf.keras.layers.Dense(10, activation='softmax'))
+    model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    return model
+''', {"test_build_baseline": 3.0}),
+        # sigmoid outputs read as probabilities: neither logits nor probabilities, but it learns
+        "tf_keras_sigmoid_output_by_name": ('''
+from tensorflow.keras.models import Sequential
+from tensorflow.keras.layers import Dense, Flatten
+
+def build_baseline():
+    model = Sequential()
+    model.add(Flatten(input_shape=(28, 28)))
+    model.add(Dense(64, activation='relu'))
+    model.add(Dense(64, activation='relu'))
+    model.add(Dense(10, activation='sigmoid'))
+    model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    return model
+''', {"test_build_baseline": 2.0}),
+        # ReLU on the output as well, read as logits: they cannot be negative, and it learns
+        # badly (0.40 after 2 epochs)
+        "relu_output_from_logits": ('''
+def build_baseline():
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(28, 28)))
+    model.add(layers.Flatten())
+    for i in range(3):
+        model.add(layers.Dense(64 if i < 2 else 10, activation="relu"))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
+''', {"test_build_baseline": 1.25}),
+    },
+    "count_dense_params": {
+        # the weights right, the biases (the bold "and" of the text) forgotten
+        "forgets_biases": (WRONG["count_dense_params"]["forgets_biases"], {"test_count_dense_params": 1.0}),
+        # a bias per input unit instead of per output unit
+        "biases_of_the_input_layer": (WRONG["count_dense_params"]["biases_of_the_input_layer"],
+                                      {"test_count_dense_params": 1.0}),
+        # biases for the input layer too
+        "biases_of_every_layer": ('''
+def count_dense_params(layer_sizes):
+    weights = 0
+    for i in range(len(layer_sizes) - 1):
+        weights += layer_sizes[i] * layer_sizes[i + 1]
+    biases = sum(layer_sizes)
+    return weights + biases
+''', {"test_count_dense_params": 1.25}),
+    },
+    "build_mlp": {
+        # Part 2's mistake costs the same share here
+        "sigmoid_output_from_logits": (WRONG["build_mlp"]["sigmoid_output_from_logits"], {"test_build_mlp": 1.5}),
+        "linear_output_probability_loss": (_mlp(loss='"sparse_categorical_crossentropy"'), {"test_build_mlp": 0.75}),
+        # the hidden activation on the output too (ReLU in the trained case, which learns badly)
+        "activation_on_output": (WRONG["build_mlp"]["activation_on_output"], {"test_build_mlp": 1.0}),
+        # one of the three arguments ignored
+        "ignores_activation": (WRONG["build_mlp"]["ignores_activation"], {"test_build_mlp": 2.5}),
+        "ignores_learning_rate": (WRONG["build_mlp"]["ignores_learning_rate"], {"test_build_mlp": 2.5}),
+        "tf_keras_fixed_two_hidden_layers": ('''
+import tensorflow as tf
+
+def build_mlp(hidden_units=(64, 64), activation="relu", learning_rate=0.001):
+    model = tf.keras.Sequential()
+    model.add(tf.keras.layers.Flatten(input_shape=(28, 28)))
+    model.add(tf.keras.layers.Dense(hidden_units[0] if hidden_units else 64, activation=activation))
+    model.add(tf.keras.layers.Dense(hidden_units[-1] if hidden_units else 64, activation=activation))
+    model.add(tf.keras.layers.Dense(10, activation='softmax'))
+    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate),
+                  loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    return model
+''', {"test_build_mlp": 2.5}),
+        # softmax applied twice, as in Part 2
+        "tf_keras_softmax_from_logits": ('''
+import tensorflow as tf
+from tensorflow.keras.layers import Dense, Flatten
+
+def build_mlp(hidden_units=(64, 64), activation="relu", learning_rate=0.001):
+    model = tf.keras.Sequential()
+    model.add(Flatten(input_shape=(28, 28)))
+    for n in hidden_units:
+        model.add(Dense(n, activation=activation))
+    model.add(Dense(10, activation="softmax"))
+    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate),
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    return model
+''', {"test_build_mlp": 1.5}),
+    },
+    "epochs_to_reach": {
+        # the search right, every epoch number off by one
+        "zero_based": (WRONG["epochs_to_reach"]["zero_based"], {"test_epochs_to_reach": 1.25}),
+        # wrong where a value equals the threshold
+        "strictly_greater": (WRONG["epochs_to_reach"]["strictly_greater"], {"test_epochs_to_reach": 2.0}),
+        "minus_one_when_never": (WRONG["epochs_to_reach"]["minus_one_when_never"], {"test_epochs_to_reach": 2.5}),
+        "ignores_metric": (WRONG["epochs_to_reach"]["ignores_metric"], {"test_epochs_to_reach": 2.0}),
+        "dict_only": (WRONG["epochs_to_reach"]["dict_only"], {"test_epochs_to_reach": 2.5}),
+        # counts from 0 and needs more than the threshold: two mistakes, which cancel at some ties
+        "index_loop_zero_based_strict": ('''
+def epochs_to_reach(history, threshold, metric="val_accuracy"):
+    if type(history) != dict:
+        history = history.history
+    list = history[metric]
+    for i in range(len(list)):
+        if list[i] > threshold:
+            return i
+    return None
+''', {"test_epochs_to_reach": 0.75}),
+    },
+    "make_early_stopping": {
+        # stops by another quantity (and keeps the most accurate epoch)
+        "monitors_val_accuracy": (WRONG["make_early_stopping"]["monitors_val_accuracy"],
+                                  {"test_make_early_stopping": 1.0}),
+        # stops at the right time but keeps the last, overfitted epoch's weights
+        "no_restore_best_weights": (WRONG["make_early_stopping"]["no_restore_best_weights"],
+                                    {"test_make_early_stopping": 1.25}),
+        # ignores its argument
+        "fixed_patience": (WRONG["make_early_stopping"]["fixed_patience"], {"test_make_early_stopping": 1.0}),
+        # a rising loss counted as progress: stops while training goes well
+        "maximises_the_loss": (WRONG["make_early_stopping"]["maximises_the_loss"],
+                               {"test_make_early_stopping": 1.0}),
+        "tf_keras_patience_only": ('''
+from tensorflow.keras.callbacks import EarlyStopping
+
+def make_early_stopping(patience=3):
+    es = EarlyStopping(patience=patience)
+    return es
+''', {"test_make_early_stopping": 1.25}),
+    },
 }
