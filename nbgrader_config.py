@@ -8,11 +8,12 @@ import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, Execute, GetGrades,
+    CheckCellMetadata, ClearOutput, DeduplicateIds, Execute, GetGrades,
     IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
 from nbgrader.validator import Validator
 
+from autograder.late_policy import CourseCollect, CourseLatePenalties, LateNote
 from autograder.preprocessors import GuardedExecute, HideHiddenTests, HideGraderOutputs
 from autograder.settings import (
     DB_URL_ENV, EXCHANGE_ENV, KERNEL_MAX_PROCESSES, KERNEL_MEMORY_MB, LMS_FILE_NAME, cell_cpu_limit,
@@ -120,8 +121,36 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-    AssignLatePenalties, CheckCellMetadata,
+    CourseLatePenalties, CheckCellMetadata,
 ]
+
+# --- Deadlines, extensions and late work (autograder/late_policy.py; README, "Deadlines,
+# extensions and late work"). CourseLatePenalties, nbgrader's AssignLatePenalties above,
+# writes each assignment's due date and the student's extension into the gradebook, then
+# applies this policy through nbgrader's late-submission plugin hook, in plain
+# `nbgrader autograde` and in the class command alike. No due date: no penalty.
+# Due dates (naive UTC in the gradebook; a zone name or offset after the time):
+#   c.CourseLatePolicy.due_dates = {"mnist": "2026-11-20 23:59 Europe/Berlin"}
+# or `nbgrader db assignment add mnist --duedate="2026-11-20 23:59 Europe/Berlin"` for an
+# assignment not named here. Extensions: extensions.csv beside this file, columns
+# student,assignment,due (a new due date) or student,assignment,hours (extra hours).
+# Penalty: penalty_per_unit of the score per started `unit` ("hour" or "day") after the
+# due date, none within grace_minutes, at most max_penalty; after reject_after_days the
+# submission scores zero (None: always accepted). counted_submission: which submission
+# `nbgrader collect` takes from the exchange, "latest" (with its penalty) or
+# "latest_on_time" (the latest before the student's due date, else the latest). ---
+c.CourseLatePolicy.due_dates = {}
+c.CourseLatePolicy.extensions_file = "extensions.csv"
+c.CourseLatePolicy.grace_minutes = 15
+c.CourseLatePolicy.penalty_per_unit = 0.10
+c.CourseLatePolicy.unit = "day"
+c.CourseLatePolicy.max_penalty = 0.50
+c.CourseLatePolicy.reject_after_days = 7
+c.CourseLatePolicy.counted_submission = "latest"
+c.ExchangeFactory.collect = CourseCollect
+# Times of LMS downloads: a zip entry's time is local time of this zone (Canvas: the
+# zone of the machine that built the zip, usually the course's) ---
+c.CourseLatePolicy.lms_timezone = "UTC"
 
 # --- LMS downloads (nbgrader zip_collect): files named "<student>_<anything>_<notebook>.ipynb",
 # e.g. Canvas's "alice_12345_67890_mnist.ipynb". Student ids must be safe folder names
@@ -129,8 +158,16 @@ c.Autograde.autograde_preprocessors = [
 # Adjust the pattern to your LMS. ---
 c.FileNameCollectorPlugin.named_regexp = LMS_FILE_NAME
 
+# --- Similar answers (python -m autograder.similarity; grade_class writes them at the end of every
+# run): pairs of students whose code answers, beyond the release, match at or above this score are
+# listed in reports/<assignment>/similarity.csv and .html for a person to read; a flag changes no
+# grade. Default 0.8 (SimilarityReport in autograder/similarity/settings.py, with its other settings). ---
+c.SimilarityReport.threshold = 0.8
+
 # --- Feedback shows each hidden test's message, never its source, and a partial score once, in
 # nbgrader's header, not as an "Out[ ]:" of the student's code (autograder/preprocessors.py).
 # To reveal hidden tests after the deadline:
-#   nbgrader generate_feedback <assignment> --force --HideHiddenTests.enabled=False ---
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, HideGraderOutputs, CSSHTMLHeaderPreprocessor]
+#   nbgrader generate_feedback <assignment> --force --HideHiddenTests.enabled=False
+# LateNote (autograder/late_policy.py) opens each page with the due date, the submission
+# time and the late penalty. ---
+c.GenerateFeedback.preprocessors = [GetGrades, LateNote, HideHiddenTests, HideGraderOutputs, CSSHTMLHeaderPreprocessor]

@@ -70,7 +70,10 @@ class Job:
     """assignment: its facts; template: a course folder with config, masters, releases and
     a gradebook that knows the assignment; files: the submission, relative path -> bytes
     (regular files only, see ``read_submission``); skipped: what was not copied, and why;
-    fingerprint: the files', taken as the job is made (its Result carries it)."""
+    fingerprint: the files', taken as the job is made (its Result carries it);
+    submitted_at: the submission time the coordinator decided (late_policy.submission_time),
+    as a timestamp.txt line, or "" where it is unknown (graded without a late penalty);
+    None: the files' own timestamp.txt, if any."""
 
     assignment: Assignment
     student: str
@@ -78,6 +81,7 @@ class Job:
     files: dict[str, bytes]
     skipped: list[str] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
+    submitted_at: str | None = None
     fingerprint: str = field(init=False)
 
     def __post_init__(self):
@@ -221,15 +225,18 @@ def _prepare(job: Job, gradable: list[str], work: Path) -> Path:
     submitted.mkdir(parents=True)
     for name in gradable:  # the readable notebooks alone: nothing else is graded
         (submitted / name).write_bytes(job.files[name])
-    if "timestamp.txt" in job.files:
+    if job.submitted_at:  # the time decided where the submission was read (mtimes do not travel)
+        (submitted / "timestamp.txt").write_text(job.submitted_at + "\n")
+    elif job.submitted_at is None and "timestamp.txt" in job.files:
         (submitted / "timestamp.txt").write_bytes(job.files["timestamp.txt"])
     return folder
 
 
 def _grading_options(folder: Path, job: Job) -> list[str]:
-    """autograde's assignment and options: the private gradebook, the limits."""
+    """autograde's assignment and options: the private gradebook, the limits, and no
+    modification-time fallback for the submission time (the private copy's files are new)."""
     return [job.assignment.name, "--force", f"--CourseDirectory.db_url={_private_db(folder)}",
-            *job.limits.nbgrader_options()]
+            "--CourseLatePenalties.mtime_fallback=False", *job.limits.nbgrader_options()]
 
 
 def _private_db(folder: Path) -> str:

@@ -15,6 +15,7 @@ the grades CSV (``nbgrader export``) and the class report.
 """
 
 import argparse
+import datetime
 import json
 import re
 import shutil
@@ -30,16 +31,22 @@ from pathlib import Path
 
 from autograder import status as st
 from autograder.assignment import Assignment, load_assignment
-from autograder.course import copy_course, course_db_url
+from autograder.course import copy_course, course_db_url, db_url
 from autograder.grade import (
     Job, Limits, Result, fingerprint, grade, read_submission, resident_grader, student_id_problem,
 )
 from autograder.gradebook import cell_scores
+from autograder.late_policy import (
+    FROM_LMS, TIMESTAMP_FORMAT, SubmissionTime, course_policy, late_facts, set_due_date, submission_time, zip_entry_time,
+)
 from autograder.merge import merge_grades, record_failure
 from autograder.nbgrader_cli import run_nbgrader, run_nbgrader_together
 from autograder.report import write_report
 from autograder.resident import stop
 from autograder.sandbox import SandboxUnavailable, host_problem
+from autograder.similarity import similarity_report
+from autograder.item_analysis import item_analysis
+from autograder.regrades import previous_checks, record_regrades
 from autograder.settings import (
     CELL_CPU_LIMIT_ENV, CELL_CPU_LIMIT_S, KERNEL_MEMORY_MB, LMS_FILE_NAME, cell_cpu_limit,
 )
@@ -78,10 +85,13 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
         if unknown:
             raise SystemExit(f"no submissions of {assignment_name} for: {', '.join(unknown)}")
     submissions = {s: read_submission(course / "submitted" / s / assignment_name) for s in students or everyone}
+    lms_times = _load_lms_times(course, assignment_name)
+    times = {s: submission_time(course / "submitted" / s / assignment_name, lms_times.get(s)) for s in submissions}
     chosen = [s for s, (files, _) in submissions.items()
               if _needs_grading(state.get(s), fingerprint(files), regrade)]
     how = f"{workers} worker(s)" if scheduler is None else f"Dask (--scheduler {scheduler})"
     progress(f"{assignment_name}: {len(everyone)} submissions, {len(chosen)} to grade with {how}")
+    before = previous_checks(course, assignment_name)  # each check's points before this run (regrades.py)
     fixed = {}  # the run's costs that are not one student's grading: seconds by step
     with tempfile.TemporaryDirectory(prefix=f"kit-grade-{assignment_name}-") as scratch:
         scratch = Path(scratch)
@@ -102,10 +112,17 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
                 engine.close(stopping=False)
             raise
         assignment = load_assignment(assignment_name, course)
-        if chosen:
-            jobs = [Job(assignment, s, template, *submissions[s], limits=limits) for s in chosen]
+        policy = course_policy(course)
+        due = set_due_date(course_db_url(course), assignment_name, policy)
+        if chosen:  # the template grades under the course's due date and extensions
+            set_due_date(db_url(template), assignment_name, policy, due)
+            if (course / policy.extensions_file).is_file():
+                shutil.copy(course / policy.extensions_file, template / policy.extensions_file)
+            jobs = [Job(assignment, s, template, *submissions[s], limits=limits, submitted_at=times[s].text() or "")
+                    for s in chosen]
             engine = engine or _dask_engine(scheduler, workers, template, progress)
-            fixed[f"saving {len(jobs)} results"] = _grade(course, assignment, jobs, state, reports, engine, progress)
+            fixed[f"saving {len(jobs)} results"] = _grade(course, assignment, jobs, state, reports, engine, progress,
+                                                           times)
     stale, current = _feedback_to_write(course, assignment_name)
     if stale:  # the workers rendered the rest: students with manual grades kept, pages nbgrader failed
         with _timed(fixed, f"feedback for {len(stale)}"):
@@ -116,10 +133,21 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
     with _timed(fixed, "report"):
         rows = [{"student": s, "status": state[s]["status"], "reason": state[s]["reason"],
                  "scores": {} if state[s]["status"] == st.REFUSED
-                 else cell_scores(course_db_url(course), assignment_name, s)} for s in sorted(state)]
+                 else cell_scores(course_db_url(course), assignment_name, s),
+                 "late": None if state[s]["status"] == st.REFUSED
+                 else late_facts(course_db_url(course), assignment_name, s, state[s].get("time_source"))}
+                for s in sorted(state)]
         page = write_report(rows, assignment.points, reports, f"{assignment_name} class report",
                             sections=assignment.sections)
+    with _timed(fixed, "similarity"):
+        similar = similarity_report(course, assignment_name)  # the whole class, every run; reads no grade
+    with _timed(fixed, "item analysis and regrades"):  # checks.csv, regrade.csv, their report sections
+        checks = item_analysis(course, assignment_name, assignment,
+                               scores={row["student"]: row["scores"] for row in rows})
+        record_regrades(course, assignment_name, before, chosen, list(assignment.points), progress)
     progress(f"report: {page}")
+    progress(f"similarity: {len(similar.pairs)} pair(s) at or above the threshold: {similar.html}")
+    progress(f"item analysis: {len(checks.checks)} checks: {checks.csv}")
     progress("besides grading: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in fixed.items()))
     return rows
 
@@ -164,6 +192,7 @@ def collect_from_lms(course: Path, assignment: str, download: Path) -> dict[str,
         shutil.copy(download, archive)
     run_nbgrader(course, "zip_collect", assignment, "--force")
     refused = _entries_out_of_the_folder(course / "downloaded" / assignment)
+    _write_lms_times(course, assignment, download)
     for path in sorted((course / "downloaded" / assignment / "extracted").rglob("*")):
         if path.is_file() and not re.match(LMS_FILE_NAME, str(path)):
             student = path.name.split("_")[0]
@@ -188,7 +217,7 @@ def _entries_out_of_the_folder(downloaded: Path) -> dict[str, str]:
 
 
 def _grade(course: Path, assignment: Assignment, jobs: list[Job], state: dict, reports: Path,
-           engine, progress) -> float:
+           engine, progress, times: dict[str, SubmissionTime] | None = None) -> float:
     """Save each student's result as the engine (``LocalEngine``, ``DaskEngine``) finishes it;
     returns the seconds spent saving (the coordinator's own share of the grading)."""
     start, saved, saving = time.monotonic(), set(), 0.0
@@ -206,14 +235,16 @@ def _grade(course: Path, assignment: Assignment, jobs: list[Job], state: dict, r
             if result.student in saved:  # a task run twice: the student is merged once
                 continue
             began = time.monotonic()
-            save_result(course, assignment, result, state, reports)
+            save_result(course, assignment, result, state, reports, (times or {}).get(result.student))
             saving += time.monotonic() - began
             saved.add(result.student)
             score = sum(v for k, v in cell_scores(course_db_url(course), assignment.name,
                                                   result.student).items() if k in assignment.points)
             others = ", ".join(engine.grading()) or "-"
+            late = late_facts(course_db_url(course), assignment.name, result.student)
+            penalty = f" late -{late['penalty']:g}" if late and late["penalty"] else ""
             progress(f"[{len(saved):>3}/{len(jobs)}] {_clock(time.monotonic() - start)} {result.student:<20} "
-                     f"{result.status:<17} {score:g}/{assignment.max_points:g}  (grading: {others})")
+                     f"{result.status:<17} {score:g}/{assignment.max_points:g}{penalty}  (grading: {others})")
     finally:
         engine.close(stopping.is_set())
         _restore(previous)
@@ -270,10 +301,12 @@ def _dask_engine(scheduler: str, workers: int, template: Path, progress):
     return DaskEngine(scheduler, workers, template, progress)
 
 
-def save_result(course: Path, assignment: Assignment, result: Result, state: dict, reports: Path) -> None:
+def save_result(course: Path, assignment: Assignment, result: Result, state: dict, reports: Path,
+                submitted: SubmissionTime | None = None) -> None:
     """Write one student's result into the course: gradebook, autograded notebooks, feedback
     pages, log, state. The state records the fingerprint of the files graded (the result's),
-    so that a submission replaced while it was graded is graded again by the next run."""
+    so that a submission replaced while it was graded is graded again by the next run, and
+    where the submission time came from (``submitted``; one that is unknown is in the reason)."""
     db = course_db_url(course)
     destination = course / "autograded" / result.student / assignment.name
     feedback = course / "feedback" / result.student / assignment.name
@@ -293,9 +326,47 @@ def save_result(course: Path, assignment: Assignment, result: Result, state: dic
     logs = reports / "logs"
     logs.mkdir(exist_ok=True)
     (logs / f"{result.student}.log").write_text(result.log)
-    state[result.student] = {"status": result.status, "reason": result.reason,
-                             "fingerprint": result.fingerprint}
+    reason = result.reason
+    if submitted is not None and submitted.problem and result.grades is not None:
+        reason = "; ".join(filter(None, [reason, f"submission time unknown: {submitted.problem}; "
+                                                 "graded without a late penalty"]))
+    state[result.student] = {"status": result.status, "reason": reason, "fingerprint": result.fingerprint,
+                             "time_source": submitted.source if submitted else None}
     _save_state(reports, state)
+
+
+def _write_lms_times(course: Path, assignment: str, download: Path) -> None:
+    """Each collected student's submission time from the LMS download: the newest time of
+    their entries (a zip entry's time, in ``CourseLatePolicy.lms_timezone``; a file's
+    modification time in a folder), written as their ``timestamp.txt`` and recorded in
+    ``downloaded/<assignment>/times.json`` (student -> timestamp and where it came from)."""
+    policy, entries = course_policy(course), {}
+    if download.is_dir():
+        for path in download.rglob("*"):
+            if path.is_file():
+                entries[path.relative_to(download).as_posix()] = datetime.datetime.fromtimestamp(
+                    path.stat().st_mtime, datetime.timezone.utc).strftime(TIMESTAMP_FORMAT)
+    elif zipfile.is_zipfile(download):
+        with zipfile.ZipFile(download) as archive:
+            entries = {info.filename: zip_entry_time(info.date_time, policy.lms_timezone)
+                       for info in archive.infolist() if not info.is_dir()}
+    times = {}
+    for name, stamp in sorted(entries.items(), key=lambda item: item[1]):  # the newest entry last
+        found = re.match(LMS_FILE_NAME, "/" + name)
+        folder = course / "submitted" / (found["student_id"] if found else "") / assignment
+        if found and folder.is_dir():
+            late = " (marked late by the LMS)" if "_LATE_" in name else ""
+            times[found["student_id"]] = {"timestamp": stamp, "source": f"{FROM_LMS}: {Path(name).name}{late}"}
+    for student, entry in times.items():
+        (course / "submitted" / student / assignment / "timestamp.txt").write_text(entry["timestamp"] + "\n")
+    (course / "downloaded" / assignment / "times.json").write_text(json.dumps(times, indent=1, sort_keys=True))
+
+
+def _load_lms_times(course: Path, assignment: str) -> dict[str, dict[str, str]]:
+    """student -> {timestamp text: where it came from} of the last LMS download collected."""
+    path = course / "downloaded" / assignment / "times.json"
+    times = json.loads(path.read_text()) if path.is_file() else {}
+    return {student: {time["timestamp"]: time["source"]} for student, time in times.items()}
 
 
 def _install(handler):

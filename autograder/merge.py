@@ -5,13 +5,15 @@ between processes or machines); only the coordinating process writes the course
 gradebook, one student at a time, so it has a single writer however many workers grade
 in parallel. What is written is exactly what nbgrader's SaveAutoGrades writes: the
 submission (with its timestamp), each cell's auto score and whether it needs manual
-grading, and the auto comments. Manual scores already in the course gradebook are kept.
+grading, and the auto comments; and what nbgrader's AssignLatePenalties (the course's
+CourseLatePenalties) writes: each notebook's late penalty and the student's extension.
+Manual scores already in the course gradebook are kept.
 """
 
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
@@ -20,11 +22,14 @@ from sqlalchemy.exc import SAWarning
 @dataclass
 class AutoGrades:
     """timestamp: of the submission; scores: (notebook, cell) -> auto score or None;
-    comments: (notebook, cell) -> auto comment or None."""
+    comments: (notebook, cell) -> auto comment or None; penalties: notebook -> late
+    submission penalty or None (late_policy.py); extension: the student's, or None."""
 
     timestamp: datetime | None
     scores: dict[tuple[str, str], float | None]
     comments: dict[tuple[str, str], str | None]
+    penalties: dict[str, float | None] = field(default_factory=dict)
+    extension: timedelta | None = None
 
 
 def read_grades(worker_db: str, assignment: str, student: str) -> AutoGrades | None:
@@ -37,7 +42,9 @@ def read_grades(worker_db: str, assignment: str, student: str) -> AutoGrades | N
         return AutoGrades(
             submission.timestamp,
             {(nb.name, g.name): g.auto_score for nb in submission.notebooks for g in nb.grades},
-            {(nb.name, c.name): c.auto_comment for nb in submission.notebooks for c in nb.comments})
+            {(nb.name, c.name): c.auto_comment for nb in submission.notebooks for c in nb.comments},
+            {nb.name: nb.late_submission_penalty for nb in submission.notebooks},
+            submission.extension)
 
 
 def merge_grades(course_db: str, assignment: str, student: str, grades: AutoGrades) -> int:
@@ -46,7 +53,11 @@ def merge_grades(course_db: str, assignment: str, student: str, grades: AutoGrad
     manual = 0
     with _writing(course_db) as course:
         course.update_or_create_student(student)
-        course.update_or_create_submission(assignment, student, timestamp=grades.timestamp)
+        submission = course.update_or_create_submission(assignment, student, timestamp=grades.timestamp)
+        # the worker's gradebook had the course's due date: its extension and penalties stand
+        submission.extension = grades.extension if submission.assignment.duedate is not None else None
+        for notebook in submission.notebooks:
+            notebook.late_submission_penalty = grades.penalties.get(notebook.name)
         for (notebook, cell), auto_score in grades.scores.items():
             grade = course.find_grade(cell, notebook, assignment, student)
             grade.auto_score = auto_score

@@ -13,7 +13,9 @@ def write_report(rows: list[dict], points: dict[str, float], folder: Path, title
                  sections: dict[str, str] | None = None) -> Path:
     """Write results.csv, questions.csv, totals.png, parts.png and report.html; return the page.
 
-    rows: one per student with "student", "status", "reason" and "scores" (test id -> score).
+    rows: one per student with "student", "status", "reason" and "scores" (test id -> score),
+        and optionally "late" (late_policy.late_facts: submitted_at, time_source, due,
+        extension_hours, hours_late, penalty, score_before, score_after; None: no submission).
     points: test id -> maximum points, in notebook order.
     sections: test id -> the heading of its part ("Part 3: The first network (3 points)");
         without it every test is a part of its own.
@@ -27,10 +29,10 @@ def write_report(rows: list[dict], points: dict[str, float], folder: Path, title
     failed = [[test for test in tests if row["scores"].get(test, 0.0) < points[test]] for row in rows]
     with open(folder / "results.csv", "w", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["student", "status", "reason", "total", "max", "failed", *tests])
+        writer.writerow(["student", "status", "reason", "total", "max", "failed", *LATE_COLUMNS, *tests])
         for row, total, lost in zip(rows, totals, failed):
             writer.writerow([row["student"], row["status"], row["reason"], total, maximum, " ".join(lost),
-                             *(row["scores"].get(test, 0.0) for test in tests)])
+                             *_late_cells(row.get("late")), *(row["scores"].get(test, 0.0) for test in tests)])
     stats = {test: _mean_std([row["scores"].get(test, 0.0) for row in rows]) for test in tests}
     with open(folder / "questions.csv", "w", newline="") as out:
         writer = csv.writer(out)
@@ -45,6 +47,30 @@ def write_report(rows: list[dict], points: dict[str, float], folder: Path, title
     page = folder / "report.html"
     page.write_text(_page(rows, totals, failed, maximum, points, sections, parts, part_points, part_stats, title))
     return page
+
+
+LATE_COLUMNS = ["submitted_at", "time_source", "due", "extension_hours", "hours_late",
+                "score_before", "penalty", "score_after"]
+
+
+def _late_cells(late: dict | None) -> list:
+    """A student's LATE_COLUMNS (times in UTC); empty cells without a submission."""
+    if not late:
+        return [""] * len(LATE_COLUMNS)
+    when = lambda time: f"{time:%Y-%m-%d %H:%M:%S} UTC" if time else ""  # noqa: E731
+    return [when(late["submitted_at"]), late["time_source"], when(late["due"]), late["extension_hours"],
+            late["hours_late"], late["score_before"], late["penalty"], late["score_after"]]
+
+
+def _lateness(late: dict | None) -> list[str]:
+    """The report page's cells about deadlines: submitted (source), due (extension), late, penalty."""
+    if not late:
+        return ["-", "-", "-", "-"]
+    submitted, source, due, extension, hours, *_ = _late_cells(late)
+    return [f"{submitted} ({source})" if submitted else f"unknown ({source or 'no time'})",
+            (due + (f" (extension {extension:g} h)" if extension else "")) or "no due date",
+            f"{hours:g} h" if hours else ("on time" if submitted else "unknown"),
+            f"-{late['penalty']:g}: {late['score_before']:g} -> {late['score_after']:g}" if late["penalty"] else "0"]
 
 
 def _mean_std(values):
@@ -87,7 +113,7 @@ def _page(rows, totals, failed, maximum, points, sections, parts, part_points, p
     def lost(row, tests):
         return ", ".join(f"{test} ({row['scores'].get(test, 0.0):g}/{points[test]:g})" for test in tests) or "-"
 
-    students = "\n".join(f"<tr>{cells([r['student'], r['status'], r['reason'], f'{t:g} / {maximum:g}', lost(r, f)])}</tr>"
+    students = "\n".join(f"<tr>{cells([r['student'], r['status'], r['reason'], f'{t:g} / {maximum:g}', lost(r, f), *_lateness(r.get('late'))])}</tr>"
                          for r, t, f in zip(rows, totals, failed))
     by_part = "\n".join(
         f"<tr>{cells([p, f'{part_points[p]:g}', f'{part_stats[p][0]:.2f}', f'{part_stats[p][1]:.2f}', ', '.join(t for t in points if sections[t] == p)])}</tr>"
@@ -99,7 +125,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}</style></head>
 <body><h1>{html.escape(title)}</h1>
 <p>{len(rows)} students; autograded points only (written answers are graded in formgrader).</p>
 <img src="totals.png" alt="Histogram of autograded totals"> <img src="parts.png" alt="Mean autograded score per part">
-<h2>Students</h2><table><tr>{cells(["student", "status", "reason", "autograded total", "tests failed (points/max)"], "th")}</tr>
+<h2>Students</h2><table><tr>{cells(["student", "status", "reason", "autograded total", "tests failed (points/max)", "submitted at (source)", "due", "late", "late penalty (points: before -> after)"], "th")}</tr>
 {students}</table>
 <h2>Parts</h2><table><tr>{cells(["part", "autograded points", "mean", "std", "tests"], "th")}</tr>
 {by_part}</table></body></html>

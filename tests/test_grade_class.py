@@ -506,6 +506,7 @@ def test_every_limit_has_one_home_that_the_config_the_traitlets_and_the_command_
     from autograder.preprocessors import GuardedExecute
     from autograder.sandbox import SandboxedKernelManager
 
+    monkeypatch.delenv(settings.CELL_CPU_LIMIT_ENV, raising=False)  # the slow-cell fixture may have set it
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
     assert config.SandboxedKernelManager.memory_mb == settings.KERNEL_MEMORY_MB == SandboxedKernelManager().memory_mb
     assert config.SandboxedKernelManager.max_processes == settings.KERNEL_MAX_PROCESSES
