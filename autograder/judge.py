@@ -628,8 +628,9 @@ class _CellRun:
             message = _message(error, self.broken)
             if not checks:
                 self.failures.append(message)
-                for name in _stored_names(statement):
-                    self.broken[name] = message
+                for name in _stored_names(statement):  # unbound: later checks fail with this message,
+                    self.broken[name] = message        # never judge an earlier value of the name
+                    self.namespace.pop(name, None)
         finally:
             _close_figures()
         if checks:
@@ -679,8 +680,10 @@ class _CellRun:
 
 # --- reading a test cell ---
 def is_check(statement) -> bool:
-    """An assert, or a call of an assert_*/check_* function, anywhere in the statement."""
-    for node in ast.walk(statement):
+    """An assert, or a call of an assert_*/check_* function, anywhere in the statement but in
+    the body of a function or class it defines (a test cell's own helper checks nothing by
+    being defined)."""
+    for node in _walk_outside_definitions(statement):
         if isinstance(node, ast.Assert):
             return True
         if isinstance(node, ast.Call):
@@ -689,6 +692,14 @@ def is_check(statement) -> bool:
             if name.startswith(CHECK_PREFIXES):
                 return True
     return False
+
+
+def _walk_outside_definitions(node):
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        return
+    yield node
+    for child in ast.iter_child_nodes(node):
+        yield from _walk_outside_definitions(child)
 
 
 def _is_case_loop(statement) -> bool:

@@ -411,3 +411,23 @@ def test_the_checks_are_recorded_as_data_for_the_class_report_without_hidden_sou
         (1, 3, False, True), (2, 4, False, False), (3, 5, False, True), (4, 9, True, True)]
     assert record[1]["message"] == "scale(x): expected dtype float32, got float64" and record[1]["points"] == 1.0
     assert "_big" not in str(record)
+
+
+def test_a_check_never_judges_the_earlier_value_of_a_name_whose_statement_failed(tmp_path):
+    test = ("_out = scale(np.array([[0, 51], [255, 102]], dtype=np.uint8))\n"
+            "assert_close(_out, [[0.0, 0.2], [1.0, 0.4]], name='scale(x)')\n"
+            "### BEGIN HIDDEN TESTS\n"
+            "_out = scale(np.arange(7, dtype=np.uint8))\n"
+            "assert_close(_out, np.arange(7) / 255, name='scale(7 values)')\n"
+            "### END HIDDEN TESTS")
+    two_by_two_only = "def scale(x):\n    assert x.shape == (2, 2), 'only 2x2'\n    return x.astype('float32') / 255"
+    [score], [cell] = judged(tmp_path, [two_by_two_only], tests=(test,))
+    assert score == 2.0  # the hidden check fails with the call's error; it never re-judges the visible _out
+    assert "only 2x2" in report(cell)
+
+
+def test_a_helper_the_test_cell_defines_is_not_a_check(tmp_path):
+    test = ("def _doubled(values):\n    assert values is not None\n    return values * 2\n"
+            "assert_close(_doubled(scale(np.array([255], dtype=np.uint8))), [2.0], name='scale twice')")
+    [score], [cell] = judged(tmp_path, [RIGHT], tests=(test,))
+    assert score == 4.0 and report(cell).startswith("1 of 1 checks passed")
