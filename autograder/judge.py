@@ -653,10 +653,13 @@ class _CellRun:
         body_checks = [statement for statement in loop.body if is_check(statement)]
         try:
             items = list(eval(compile(ast.Expression(loop.iter), "<test cell>", "eval"), self.namespace))
-        except Exception as error:  # no case can run: each check of the body fails once
-            message = _message(error, self.broken)
+        except Exception as error:  # no case can run: each check of the body fails once,
+            message = _message(error, self.broken)  # with the loop's whole weight where it has one
+            whole = _weight(line) / sum(_weight(self.lines[s.lineno - 1]) for s in body_checks) \
+                if WEIGHT.search(line) else 1.0
             for statement in body_checks:
-                self.add_check(statement, message, format_=loop_format)
+                self.add_check(statement, message, "", whole * _weight(self.lines[statement.lineno - 1]),
+                               loop_format)
             return
         share = None
         if WEIGHT.search(line) and items:
