@@ -84,13 +84,15 @@ WRONG_A = {
     data_loss = -np.log(probs[np.arange(len(y)), y]).mean()
     return float(data_loss + reg * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2)))""",
                          ["test_softmax_loss_stable"]),
-        "no_reg_term": _SOFTMAX_HEAD + """    shifted = scores - scores.max(axis=1, keepdims=True)
+        # The stability test runs at reg=0: only the loss test notices a wrong L2 term.
+        "no_reg_term": (_SOFTMAX_HEAD + """    shifted = scores - scores.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-log_probs[np.arange(len(y)), y].mean())""",
-        "half_reg_convention": _SOFTMAX_HEAD + """    shifted = scores - scores.max(axis=1, keepdims=True)
+    return float(-log_probs[np.arange(len(y)), y].mean())""", ["test_softmax_loss"]),
+        "half_reg_convention": (_SOFTMAX_HEAD + """    shifted = scores - scores.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     data_loss = -log_probs[np.arange(len(y)), y].mean()
     return float(data_loss + 0.5 * reg * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2)))""",
+                                ["test_softmax_loss"]),
         "sum_not_mean": _SOFTMAX_HEAD + """    shifted = scores - scores.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     data_loss = -log_probs[np.arange(len(y)), y].sum()
@@ -690,4 +692,357 @@ def confusion_matrix(y_true, y_pred, num_classes):
         cm[t][p] += 1
     return cm
 ''',
+}
+
+# ----------------------------------------------------------------------------- stubs and calibration
+
+# A stub of the right shape for every part: the form of the answer, none of its work. Each
+# scores 0 on every test of its part (docs/authoring.md, "Weighing the checks").
+_STUB_MODEL = '''
+def {name}({args}):
+    return keras.Sequential([keras.Input((32, 32, 3)), layers.Flatten(), layers.Dense(10)])
+'''
+
+STUBS = {
+    "init_params": '''
+def init_params(D, H, C, std=1e-4, seed=0):
+    return {"W1": np.zeros((D, H)), "b1": np.zeros(H), "W2": np.zeros((H, C)), "b2": np.zeros(C)}
+''',
+    "forward_scores": '''
+def forward_scores(X, params):
+    return np.zeros((X.shape[0], params["b2"].shape[0]))
+''',
+    "softmax_loss": '''
+def softmax_loss(scores, y, params, reg):
+    return 0.0
+''',
+    "numeric_gradient": '''
+def numeric_gradient(f, x, h=1e-5):
+    return np.zeros(x.shape)
+''',
+    "rel_error": '''
+def rel_error(a, b):
+    return 0.0
+''',
+    # the issue's row: a constant loss and zero gradients of the right shapes
+    "loss_and_grads": '''
+def loss_and_grads(X, y, params, reg):
+    return 0.0, {name: np.zeros_like(value) for name, value in params.items()}
+''',
+    "predict": '''
+def predict(X, params):
+    return np.zeros(X.shape[0], dtype=int)
+''',
+    # histories of the right lengths, parameters never updated
+    "train_sgd": '''
+def train_sgd(params, X, y, X_val, y_val, loss_fn, predict_fn, learning_rate=1e-3,
+              lr_decay=0.95, num_epochs=10, batch_size=200, seed=0):
+    steps = num_epochs * max(X.shape[0] // batch_size, 1)
+    return params, {"loss": [0.0] * steps, "train_acc": [0.0] * num_epochs, "val_acc": [0.0] * num_epochs}
+''',
+    "train_val_split": '''
+def train_val_split(x, y, num_val, seed=0):
+    n = len(x)
+    return ((np.zeros((n - num_val,) + x.shape[1:], dtype=x.dtype), np.zeros(n - num_val, dtype=y.dtype)),
+            (np.zeros((num_val,) + x.shape[1:], dtype=x.dtype), np.zeros(num_val, dtype=y.dtype)))
+''',
+    # the issue's row: the identity
+    "normalize": '''
+def normalize(x_train, x_val, x_test):
+    return x_train, x_val, x_test
+''',
+    "build_mlp": _STUB_MODEL.format(name="build_mlp", args="hidden_units"),
+    "make_early_stopping": '''
+def make_early_stopping(patience=3):
+    return keras.callbacks.EarlyStopping()
+''',
+    "build_cnn_small": _STUB_MODEL.format(name="build_cnn_small", args=""),
+    "build_cnn_medium": _STUB_MODEL.format(name="build_cnn_medium", args=""),
+    "build_vgg": _STUB_MODEL.format(name="build_vgg", args=""),
+    "build_augmentation": '''
+def build_augmentation():
+    return keras.Sequential([layers.Identity()])
+''',
+    "build_vgg_bn": _STUB_MODEL.format(name="build_vgg_bn", args=""),
+    "confusion_matrix": '''
+def confusion_matrix(y_true, y_pred, num_classes):
+    return np.zeros((num_classes, num_classes), dtype=np.int64)
+''',
+}
+
+# Half-right answers with the score a fair TA gives them (test id -> points; a test of the
+# part not named keeps full points). Issue #26's rows first, then answers in students' styles.
+_SOFTMAX_SHIFTED = """    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+"""
+_REG = ' + reg * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))'
+
+CALIBRATED = {
+    "init_params": {
+        "random_biases": (WRONG_A["init_params"]["random_biases"], {"test_init_params": 0.8}),
+        "std_squared": (WRONG_A["init_params"]["std_squared"], {"test_init_params": 0.5}),
+        # legacy global seeding that ignores the seed argument
+        "unseeded_randn": ('''
+def init_params(D, H, C, std=1e-4, seed=0):
+    params = {}
+    params['W1'] = std * np.random.randn(D, H)
+    params['b1'] = np.zeros(H)
+    params['W2'] = std * np.random.randn(H, C)
+    params['b2'] = np.zeros(C)
+    return params
+''', {"test_init_params": 0.8}),
+    },
+    "forward_scores": {
+        "no_relu": (WRONG_A["forward_scores"]["no_relu"], {"test_forward_scores": 1.0}),
+        "no_first_bias": (WRONG_A["forward_scores"]["no_first_bias"], {"test_forward_scores": 1.0}),
+    },
+    "softmax_loss": {
+        # issue #26: the data loss right, the L2 term forgotten
+        "no_reg_term": (WRONG_A["softmax_loss"]["no_reg_term"][0], {"test_softmax_loss": 1.3}),
+        # issue #26: the L2 term right, the data loss wrong (summed over the batch)
+        "sum_not_mean": (WRONG_A["softmax_loss"]["sum_not_mean"],
+                         {"test_softmax_loss": 0.7, "test_softmax_loss_stable": 0.5}),
+        "half_reg_convention": (WRONG_A["softmax_loss"]["half_reg_convention"][0], {"test_softmax_loss": 1.4}),
+        "no_max_shift": (WRONG_A["softmax_loss"]["no_max_shift"][0], {"test_softmax_loss_stable": 0.0}),
+        # shifts by the largest score of the whole batch: rows far below it underflow
+        "global_max_shift": ('''
+def softmax_loss(scores, y, params, reg):
+    N = scores.shape[0]
+    max = np.max(scores)
+    exp = np.exp(scores - max)
+    probs = exp / np.sum(exp, axis=1, keepdims=True)
+    loss = -np.sum(np.log(probs[range(N), y])) / N
+    loss += reg * (np.sum(params['W1'] * params['W1']) + np.sum(params['W2'] * params['W2']))
+    return loss
+''', {"test_softmax_loss_stable": 0.5}),
+        # scores[:, y] picks an N x N block: the data loss is wrong, the penalty right
+        "column_indexing": (_SOFTMAX_HEAD + _SOFTMAX_SHIFTED
+                            + "    return float(-log_probs[:, y].mean()" + _REG + ")",
+                            {"test_softmax_loss": 0.7, "test_softmax_loss_stable": 0.5}),
+    },
+    "numeric_gradient": {
+        "forward_difference": (WRONG_A["numeric_gradient"]["forward_difference"], {"test_numeric_gradient": 0.7}),
+        "perturbs_a_copy": (WRONG_A["numeric_gradient"]["perturbs_a_copy"], {"test_numeric_gradient": 0.7}),
+        "not_restored": (WRONG_A["numeric_gradient"]["not_restored"], {"test_numeric_gradient": 1.4}),
+    },
+    "rel_error": {
+        "mean_not_max": (WRONG_A["rel_error"]["mean_not_max"], {"test_rel_error": 0.4}),
+        "no_floor": (WRONG_A["rel_error"]["no_floor"], {"test_rel_error": 0.6}),
+        "no_abs_in_denominator": (WRONG_A["rel_error"]["no_abs_in_denominator"], {"test_rel_error": 0.75}),
+    },
+    "loss_and_grads": {
+        # issue #26: return 0.0, {}
+        "empty": ('''
+def loss_and_grads(X, y, params, reg):
+    return 0.0, {}
+''', {"test_loss_and_grads_loss": 0.0, "test_loss_and_grads_grads": 0.0}),
+        "grad_without_reg": (WRONG_A["loss_and_grads"]["grad_without_reg"][0], {"test_loss_and_grads_grads": 2.0}),
+        "no_relu_mask": (WRONG_A["loss_and_grads"]["no_relu_mask"][0], {"test_loss_and_grads_grads": 1.5}),
+        "loss_without_reg": (WRONG_A["loss_and_grads"]["loss_without_reg"][0], {"test_loss_and_grads_loss": 0.65}),
+        # CS231n style, the bias gradient of the hidden layer summed over the wrong axis
+        "b1_wrong_axis": ('''
+def loss_and_grads(X, y, params, reg):
+    W1, b1, W2, b2 = params['W1'], params['b1'], params['W2'], params['b2']
+    N = X.shape[0]
+    h1 = np.maximum(0, X.dot(W1) + b1)
+    scores = h1.dot(W2) + b2
+    probs = np.exp(scores - np.max(scores, axis=1, keepdims=True))
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    loss = -np.sum(np.log(probs[range(N), y])) / N + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+    dscores = probs
+    dscores[range(N), y] -= 1
+    dscores /= N
+    grads = {'W2': h1.T.dot(dscores) + 2 * reg * W2, 'b2': np.sum(dscores, axis=0)}
+    dh1 = dscores.dot(W2.T)
+    dh1[h1 <= 0] = 0
+    grads['W1'] = X.T.dot(dh1) + 2 * reg * W1
+    grads['b1'] = np.sum(dh1, axis=1)
+    return loss, grads
+''', {"test_loss_and_grads_grads": 2.25}),
+    },
+    "predict": {
+        "no_relu": (WRONG_A["predict"]["no_relu"], {"test_predict": 0.4}),
+        "argmax_over_batch": (WRONG_A["predict"]["argmax_over_batch"], {"test_predict": 0.0}),
+    },
+    "train_sgd": {
+        "no_lr_decay": (WRONG_A["train_sgd"]["no_lr_decay"][0], {"test_train_sgd_decay": 1.0}),
+        "gradient_ascent": (WRONG_A["train_sgd"]["gradient_ascent"],
+                            {"test_train_sgd_decay": 0.3, "test_train_sgd_learns": 0.0}),
+        # student style: decays after every batch instead of every epoch
+        "decay_every_batch": ('''
+def train_sgd(params, X, y, X_val, y_val, loss_fn, predict_fn, learning_rate=1e-3,
+              lr_decay=0.95, num_epochs=10, batch_size=200, seed=0):
+    rng = np.random.default_rng(seed)
+    num_train = X.shape[0]
+    iterations_per_epoch = max(num_train // batch_size, 1)
+    loss_history, train_acc_history, val_acc_history = [], [], []
+    for epoch in range(num_epochs):
+        idx = rng.permutation(num_train)
+        for it in range(iterations_per_epoch):
+            batch_idx = idx[it * batch_size:(it + 1) * batch_size]
+            loss, grads = loss_fn(X[batch_idx], y[batch_idx], params)
+            loss_history.append(loss)
+            for p in params:
+                params[p] -= learning_rate * grads[p]
+            learning_rate *= lr_decay
+        train_acc_history.append((predict_fn(X, params) == y).mean())
+        val_acc_history.append((predict_fn(X_val, params) == y_val).mean())
+    return params, {'loss': loss_history, 'train_acc': train_acc_history, 'val_acc': val_acc_history}
+''', {"test_train_sgd_decay": 1.0}),
+    },
+    "train_val_split": {
+        "validation_inside_training": (WRONG_B["train_val_split"]["validation_inside_training"],
+                                       {"test_train_val_split": 0.75}),
+        "labels_shuffled_separately": (WRONG_B["train_val_split"]["labels_shuffled_separately"],
+                                       {"test_train_val_split": 1.0}),
+        "not_shuffled": (WRONG_B["train_val_split"]["not_shuffled"], {"test_train_val_split": 1.25}),
+        "seed_ignored": (WRONG_B["train_val_split"]["seed_ignored"], {"test_train_val_split": 1.5}),
+        # student style: shuffles x and y in place, each with its own permutation
+        "shuffles_in_place_separately": ('''
+def train_val_split(x, y, num_val, seed=0):
+    np.random.seed(seed)
+    np.random.shuffle(x)
+    np.random.shuffle(y)
+    return (x[num_val:], y[num_val:]), (x[:num_val], y[:num_val])
+''', {"test_train_val_split": 1.0}),
+    },
+    "normalize": {
+        # issue #26's rows
+        "only_divides_by_255": (WRONG_B["normalize"]["only_divides_by_255"], {"test_normalize": 0.5}),
+        "statistics_from_all_data": (WRONG_B["normalize"]["statistics_from_all_data"], {"test_normalize": 1.5}),
+        "each_split_its_own_statistics": (WRONG_B["normalize"]["each_split_its_own_statistics"],
+                                          {"test_normalize": 2.0}),
+        "statistics_from_test_set": (WRONG_B["normalize"]["statistics_from_test_set"], {"test_normalize": 1.25}),
+        "identity_as_float32": ('''
+def normalize(x_train, x_val, x_test):
+    return x_train.astype('float32'), x_val.astype('float32'), x_test.astype('float32')
+''', {"test_normalize": 0.0}),
+        # student style: one mean and one std over all pixels of x_train, not per channel
+        "scalar_statistics": ('''
+def normalize(x_train, x_val, x_test):
+    mean = np.mean(x_train)
+    std = np.std(x_train)
+    return [((x - mean) / std).astype('float32') for x in [x_train, x_val, x_test]]
+''', {"test_normalize": 2.0}),
+    },
+    "build_mlp": {
+        "ignores_hidden_units": (WRONG_B["build_mlp"]["ignores_hidden_units"][0], {"test_build_mlp": 1.3}),
+        "linear_hidden_layer": (WRONG_B["build_mlp"]["linear_hidden_layer"][0], {"test_build_mlp": 1.0}),
+        # student style: tf.keras, own compile with a loss for one-hot labels (cannot train on integer labels)
+        "one_hot_loss": ('''
+import tensorflow as tf
+
+def build_mlp(hidden_units):
+    model = tf.keras.models.Sequential()
+    model.add(tf.keras.layers.Flatten(input_shape=(32, 32, 3)))
+    model.add(tf.keras.layers.Dense(hidden_units, activation='relu'))
+    model.add(tf.keras.layers.Dense(10, activation='softmax'))
+    model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])
+    return model
+''', {"test_build_mlp": 1.5, "test_build_mlp_trains": 0.0}),
+    },
+    "make_early_stopping": {
+        "monitors_val_loss": (WRONG_B["make_early_stopping"]["monitors_val_loss"], {"test_make_early_stopping": 0.6}),
+        "keeps_last_weights": (WRONG_B["make_early_stopping"]["keeps_last_weights"],
+                               {"test_make_early_stopping": 0.6}),
+        "patience_hard_coded": ('''
+from tensorflow.keras.callbacks import EarlyStopping
+
+def make_early_stopping(patience=3):
+    return EarlyStopping(monitor='val_accuracy', patience=3, restore_best_weights=True)
+''', {"test_make_early_stopping": 0.8}),
+    },
+    "build_cnn_small": {
+        "wrong_filter_count": (WRONG_B["build_cnn_small"]["wrong_filter_count"][0], {"test_build_cnn_small": 1.5}),
+        "no_same_padding": (WRONG_B["build_cnn_small"]["no_same_padding"][0], {"test_build_cnn_small": 1.5}),
+        "no_pooling": (WRONG_B["build_cnn_small"]["no_pooling"][0], {"test_build_cnn_small": 1.4}),
+        # student style: .add with input_shape=, a 5x5 kernel
+        "kernel_5x5": ('''
+def build_cnn_small():
+    model = keras.models.Sequential()
+    model.add(layers.Conv2D(12, (5, 5), padding='same', activation='relu', input_shape=(32, 32, 3)))
+    model.add(layers.MaxPooling2D((2, 2)))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(10, activation='softmax'))
+    return compile_for_cifar(model)
+''', {"test_build_cnn_small": 1.5}),
+    },
+    "build_cnn_medium": {
+        "wrong_filter_counts": (WRONG_B["build_cnn_medium"]["wrong_filter_counts"], {"test_build_cnn_medium": 1.5}),
+        "no_same_padding": (WRONG_B["build_cnn_medium"]["no_same_padding"], {"test_build_cnn_medium": 1.5}),
+        "no_dropout": (WRONG_B["build_cnn_medium"]["no_dropout"], {"test_build_cnn_medium": 1.5}),
+    },
+    "build_vgg": {
+        "wrong_filter_counts": (WRONG_B["build_vgg"]["wrong_filter_counts"], {"test_build_vgg": 2.25}),
+        "no_same_padding": (WRONG_B["build_vgg"]["no_same_padding"], {"test_build_vgg": 2.25}),
+        "no_dropout": (WRONG_B["build_vgg"]["no_dropout"], {"test_build_vgg": 2.25}),
+        # student style: a helper block with one convolution per block instead of two
+        "one_conv_per_block": ('''
+def conv_block(model, filters, first=False):
+    if first:
+        model.add(layers.Conv2D(filters, 3, padding='same', activation='relu', input_shape=(32, 32, 3)))
+    else:
+        model.add(layers.Conv2D(filters, 3, padding='same', activation='relu'))
+    model.add(layers.MaxPooling2D(2))
+
+def build_vgg():
+    model = keras.Sequential()
+    conv_block(model, 32, first=True)
+    conv_block(model, 64)
+    model.add(layers.Flatten())
+    model.add(layers.Dense(512, activation='relu'))
+    model.add(layers.Dropout(0.5))
+    model.add(layers.Dense(10, activation='softmax'))
+    return compile_for_cifar(model)
+''', {"test_build_vgg": 2.0}),
+    },
+    "build_augmentation": {
+        # student style: a rescaling inside the block changes the images at inference too (the Lambda
+        # flip of WRONG's active_at_inference cannot be rebuilt by the grader: that one scores 0 as unreadable)
+        "rescales_at_inference": ('''
+def build_augmentation():
+    model = keras.Sequential()
+    model.add(layers.Rescaling(1. / 255))
+    model.add(layers.RandomFlip('horizontal'))
+    model.add(layers.RandomRotation(0.1))
+    return model
+''', {"test_build_augmentation": 1.0}),
+        "does_nothing": (WRONG_B["build_augmentation"]["does_nothing"], {"test_build_augmentation": 0.0}),
+    },
+    "build_vgg_bn": {
+        "no_batch_norm": (WRONG_B["build_vgg_bn"]["no_batch_norm"], {"test_build_vgg_bn": 0.5}),
+        "batch_norm_in_first_block_only": (WRONG_B["build_vgg_bn"]["batch_norm_in_first_block_only"],
+                                           {"test_build_vgg_bn": 1.0}),
+        "wrong_filter_counts": (WRONG_B["build_vgg_bn"]["wrong_filter_counts"], {"test_build_vgg_bn": 1.75}),
+        # student style: batch normalisation after the dense layer only
+        "batch_norm_after_dense": ('''
+def build_vgg_bn():
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(32, 32, 3)))
+    for filters in [32, 64]:
+        model.add(layers.Conv2D(filters, 3, padding='same', activation='relu'))
+        model.add(layers.Conv2D(filters, 3, padding='same', activation='relu'))
+        model.add(layers.MaxPooling2D(2))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(512, activation='relu'))
+    model.add(layers.BatchNormalization())
+    model.add(layers.Dropout(0.5))
+    model.add(layers.Dense(10, activation='softmax'))
+    return compile_for_cifar(model)
+''', {"test_build_vgg_bn": 0.5}),
+    },
+    "confusion_matrix": {
+        # the team's decision (issue #26): a transposed matrix earns a third, as in mnist
+        "transposed": (WRONG_B["confusion_matrix"]["transposed"], {"test_confusion_matrix": 0.67}),
+        "fancy_index_increment": (WRONG_B["confusion_matrix"]["fancy_index_increment"],
+                                  {"test_confusion_matrix": 0.67}),
+        # student style: rows indexed by the prediction
+        "transposed_loop": ('''
+def confusion_matrix(y_true, y_pred, num_classes):
+    cm = np.zeros((num_classes, num_classes), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        cm[p][t] += 1
+    return cm
+''', {"test_confusion_matrix": 0.67}),
+    },
 }
