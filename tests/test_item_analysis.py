@@ -139,6 +139,8 @@ def test_the_command_rebuilds_checks_csv_and_the_section_without_grading(graded,
     assert "6 checks, 1 marked for review" in capsys.readouterr().out
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium on PATH")
 def test_the_checks_section_shows_in_a_browser(graded, tmp_path):
     from playwright.sync_api import sync_playwright

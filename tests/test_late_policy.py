@@ -178,6 +178,7 @@ def test_results_csv_and_the_feedback_show_the_deadline_facts(graded_late_class)
     assert "Late penalty:" in page and "Late submission penalty (Score: -1.2)" in page
 
 
+@pytest.mark.slow
 def test_plain_nbgrader_autograde_gives_the_same_scores(course, graded_late_class, tmp_path):
     """The same class, deadlines and extensions, graded by `nbgrader autograde` in the course:
     the same scores and penalties (the unreadable timestamp.txt left out: plain nbgrader
@@ -195,6 +196,7 @@ def test_plain_nbgrader_autograde_gives_the_same_scores(course, graded_late_clas
     assert penalties(plain) == expected
 
 
+@pytest.mark.slow
 def test_times_from_a_canvas_style_lms_zip(course, tmp_path):
     master, release = notebooks(course)
     copy = copy_course(tmp_path / "lms", [ASSIGNMENT], repo=course)
@@ -221,6 +223,7 @@ def hand_in(course: Path, student: str, at: datetime.datetime, notebook) -> None
     (folder / "timestamp.txt").write_text(at.strftime(STAMP))
 
 
+@pytest.mark.slow
 def test_the_policy_picks_the_submission_that_counts_and_each_new_one_is_graded(course, tmp_path):
     """Three submissions: a blank early, the solution before the due date, a partial one a day
     late. latest_on_time counts the solution, without penalty; switched to latest, collect

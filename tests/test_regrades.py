@@ -62,6 +62,7 @@ def test_a_first_grading_is_not_a_regrade(graded):
     assert snapshot["strong"]["test_scale"][3] == {"check": 4, "points": 0.5, "message": None}
 
 
+@pytest.mark.slow
 def test_regrades_list_exactly_the_students_and_checks_the_master_moved(graded):
     course, _, _ = graded
     reports = course / "reports" / ASSIGNMENT
