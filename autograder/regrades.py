@@ -132,10 +132,10 @@ def summarise(rows: list[list], regraded: int | None = None) -> str:
         moved[(test, check)][0].add(student)
         moved[(test, check)][1] += _value(new) - _value(old)
     most = sorted(moved.items(), key=lambda item: (-len(item[1][0]), -abs(item[1][1]), item[0]))[:MOVED]
-    checks = "; ".join(f"{test} #{check}: {len(students)} student(s), {net:+g} points"
+    checks = "; ".join(f"{test} #{check}: {len(students)} student(s), {round(net, 2):+g} points"
                        for (test, check), (students, net) in most)
     changed = len({row[0] for row in rows})
-    return (f"regrades: {who}, {changed} changed: {gained:g} points gained, {lost:g} lost in total; "
+    return (f"regrades: {who}, {changed} changed: {round(gained, 2):g} points gained, {round(lost, 2):g} lost in total; "
             f"checks that moved most: {checks}")
 
 
