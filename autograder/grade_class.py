@@ -37,7 +37,7 @@ from autograder.grade import (
 )
 from autograder.gradebook import cell_scores
 from autograder.late_policy import (
-    FROM_LMS, TIMESTAMP_FORMAT, SubmissionTime, course_policy, late_facts, set_due_date, submission_time, zip_entry_time,
+    FROM_LMS, FROM_MTIME, TIMESTAMP_FORMAT, SubmissionTime, course_policy, late_facts, set_due_date, submission_time, zip_entry_time,
 )
 from autograder.merge import merge_grades, record_failure
 from autograder.nbgrader_cli import run_nbgrader, run_nbgrader_together
@@ -118,8 +118,8 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
             set_due_date(db_url(template), assignment_name, policy, due)
             if (course / policy.extensions_file).is_file():
                 shutil.copy(course / policy.extensions_file, template / policy.extensions_file)
-            jobs = [Job(assignment, s, template, *submissions[s], limits=limits, submitted_at=times[s].text() or "")
-                    for s in chosen]
+            jobs = [Job(assignment, s, template, *submissions[s], limits=limits,
+                        submitted_at=_time_to_grade(times[s], due)) for s in chosen]
             engine = engine or _dask_engine(scheduler, workers, template, progress)
             fixed[f"saving {len(jobs)} results"] = _grade(course, assignment, jobs, state, reports, engine, progress,
                                                            times)
@@ -333,6 +333,17 @@ def save_result(course: Path, assignment: Assignment, result: Result, state: dic
     state[result.student] = {"status": result.status, "reason": reason, "fingerprint": result.fingerprint,
                              "time_source": submitted.source if submitted else None}
     _save_state(reports, state)
+
+
+def _time_to_grade(submitted: SubmissionTime, due) -> str:
+    """The time the worker grades a submission as submitted at (its timestamp.txt): one that
+    timestamp.txt or the LMS gives, and a file's modification time only where there is a due
+    date to be late for. Elsewhere nbgrader records no time, as for a submission without
+    timestamp.txt, so that the formgrader still counts the student as autograded (it compares
+    the gradebook's time with the submitted folder's timestamp.txt)."""
+    if submitted.source == FROM_MTIME and due is None:
+        return ""
+    return submitted.text() or ""
 
 
 def _write_lms_times(course: Path, assignment: str, download: Path) -> None:

@@ -175,7 +175,8 @@ def _zone(name: str):
 class CourseLatePenalties(AssignLatePenalties):
     """nbgrader's AssignLatePenalties with the course's deadlines: the due date and the
     student's extension are written into the gradebook first, and a submission without a
-    ``timestamp.txt`` gets its notebook's modification time (``mtime_fallback``)."""
+    ``timestamp.txt`` gets its notebook's modification time (``mtime_fallback``) where the
+    assignment has a due date (without one nbgrader records no time, as it does itself)."""
 
     plugin_class = Type(CourseLatePolicy, klass=LateSubmissionPlugin,
                         help="The late policy (its options: CourseLatePolicy.*).").tag(config=True)
@@ -191,7 +192,8 @@ class CourseLatePenalties(AssignLatePenalties):
             apply_deadlines(gradebook, policy, info["assignment"], info["student"], Path(coursedir.root))
             submission = gradebook.find_submission(info["assignment"], info["student"])
             folder = Path(coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"]))
-            if self.mtime_fallback and not (folder / TIMESTAMP_FILE).exists():  # the files graded now
+            if self.mtime_fallback and submission.assignment.duedate is not None \
+                    and not (folder / TIMESTAMP_FILE).exists():  # the files graded now, where they can be late
                 found = submission_time(folder)
                 if found.at is not None:
                     self.log.info("%s: no %s, submitted at %s by the %s", info["student"], TIMESTAMP_FILE,
@@ -203,7 +205,7 @@ class CourseLatePenalties(AssignLatePenalties):
 
 class LateNote(NbGraderPreprocessor):
     """Feedback: a first cell with the due date (and extension), the submission time, the
-    hours late and the penalty of this notebook."""
+    hours late and the penalty of this notebook; none for an assignment without a due date."""
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -212,7 +214,7 @@ class LateNote(NbGraderPreprocessor):
                 late = lateness(gradebook, info["assignment"], info["student"], info["notebook"])
             except MissingEntry:
                 return nb, resources
-        if late["due"] or late["submitted_at"]:
+        if late["due"]:  # without a due date there is no lateness to tell
             nb.cells.insert(0, new_markdown_cell(late_note(late)))
         return nb, resources
 
