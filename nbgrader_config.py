@@ -13,13 +13,14 @@ from nbgrader.preprocessors import (
 )
 from nbgrader.validator import Validator
 
-from autograder.late_policy import CourseCollect, CourseLatePenalties, LateNote
-from autograder.preprocessors import GuardedExecute, HideHiddenTests, HideGraderOutputs
+from autograder.nbgrader_ext.late_policy import CourseCollect, CourseLatePenalties, LateNote
+from autograder.nbgrader_ext.execute import GuardedExecute
+from autograder.nbgrader_ext.feedback import HideGraderOutputs, HideHiddenTests
 from autograder.settings import (
     DB_URL_ENV, EXCHANGE_ENV, KERNEL_MAX_PROCESSES, KERNEL_MEMORY_MB, LMS_FILE_NAME, cell_cpu_limit,
     cell_wall_limit,
 )
-from autograder.status import TIMEOUT_ERROR
+from autograder.markers import TIMEOUT_ERROR
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it loads this file)
 
@@ -38,15 +39,11 @@ c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = os.environ.get(DB_URL_ENV, "sqlite:///gradebook.db")
 
 # --- The exchange, where `nbgrader release_assignment` puts assignments and JupyterLab's
-# Assignment List fetches and submits them: a folder beside this file, for a course on one
-# machine, made here so that the list is empty rather than an error before the first
-# release. A course on a shared server (a JupyterHub) sets NBGRADER_EXCHANGE to a folder
-# every user can reach, e.g. /srv/nbgrader/exchange ---
-if os.environ.get(EXCHANGE_ENV):
-    c.Exchange.root = os.environ[EXCHANGE_ENV]
-else:
-    c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
-    os.makedirs(c.Exchange.root, exist_ok=True)
+# Assignment List fetches and submits them: the folder exchange/ beside this file, for a
+# course on one machine (it ships with the course, so that the list is empty rather than an
+# error before the first release). A course on a shared server (a JupyterHub) sets
+# NBGRADER_EXCHANGE to a folder every user can reach, e.g. /srv/nbgrader/exchange ---
+c.Exchange.root = os.environ.get(EXCHANGE_ENV) or os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
 
 # --- Assignments are created in the gradebook when first generated ---
 c.GenerateAssignment.create_assignment = True
@@ -80,7 +77,7 @@ c.Execute.error_on_timeout = {
                   f"{CELL_WALL_LIMIT} s of wall-clock time"],
 }
 
-# --- Confinement: every grading kernel runs in a bubblewrap sandbox (autograder/sandbox.py):
+# --- Confinement: every grading kernel runs in a bubblewrap sandbox (autograder/nbgrader_ext/sandbox.py):
 # read-only system and Python, one writable folder (the notebook's), no network, its own
 # processes only, and these OS-enforced limits. Where bubblewrap cannot run, grading
 # stops with the fix; --SandboxedKernelManager.confine=False grades unconfined, with a
@@ -92,11 +89,10 @@ c.SandboxedKernelManager.max_processes = KERNEL_MAX_PROCESSES
 # anything to stderr; TensorFlow logs and Python warnings go there. IgnorePattern drops
 # stderr outputs after execution (a failing test always leaves an `error` output, which
 # still scores zero). The course kernel that every notebook names
-# (share/jupyter/kernels/dl-course) keeps TensorFlow's logging quiet; this default does so
+# (share/jupyter/kernels/dl-course) keeps TensorFlow's logging quiet; the sandbox does so
 # for any other kernel. ---
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]*"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # The same policy when a student validates (nbgrader validate, the lab's Validate button),
 # so that validate passes exactly the notebooks that autograde to full points, whether or
 # not TensorFlow happened to log. nbgrader does not mark the Validator's preprocessor list
@@ -111,10 +107,10 @@ c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 c.GuardedExecute.max_output_chars = 200_000
 
-# --- Autograding pipeline: nbgrader's own, with GuardedExecute (autograder/preprocessors.py)
+# --- Autograding pipeline: nbgrader's own, with GuardedExecute (autograder/nbgrader_ext/execute.py)
 # in place of Execute: a dead kernel fails only the cell it died in and the tests after it,
 # instead of dropping the notebook; and autograded test cells are judged in the grader, not
-# in the student's kernel (autograder/judge.py): the student's functions are called there
+# in the student's kernel (autograder/judge/): the student's functions are called there
 # and what they return crosses back as data. ---
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
@@ -124,7 +120,7 @@ c.Autograde.autograde_preprocessors = [
     CourseLatePenalties, CheckCellMetadata,
 ]
 
-# --- Deadlines, extensions and late work (autograder/late_policy.py; README, "Deadlines,
+# --- Deadlines, extensions and late work (autograder/nbgrader_ext/late_policy.py; README, "Deadlines,
 # extensions and late work"). CourseLatePenalties, nbgrader's AssignLatePenalties above,
 # writes each assignment's due date and the student's extension into the gradebook, then
 # applies this policy through nbgrader's late-submission plugin hook, in plain
@@ -165,9 +161,9 @@ c.FileNameCollectorPlugin.named_regexp = LMS_FILE_NAME
 c.SimilarityReport.threshold = 0.8
 
 # --- Feedback shows each hidden test's message, never its source, and a partial score once, in
-# nbgrader's header, not as an "Out[ ]:" of the student's code (autograder/preprocessors.py).
+# nbgrader's header, not as an "Out[ ]:" of the student's code (autograder/nbgrader_ext/execute.py).
 # To reveal hidden tests after the deadline:
 #   nbgrader generate_feedback <assignment> --force --HideHiddenTests.enabled=False
-# LateNote (autograder/late_policy.py) opens each page with the due date, the submission
+# LateNote (autograder/nbgrader_ext/late_policy.py) opens each page with the due date, the submission
 # time and the late penalty. ---
 c.GenerateFeedback.preprocessors = [GetGrades, LateNote, HideHiddenTests, HideGraderOutputs, CSSHTMLHeaderPreprocessor]

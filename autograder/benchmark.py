@@ -45,16 +45,16 @@ import nbformat
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
-from autograder.assignment import REPO, assignment_names, load_assignment
-from autograder.course import copy_course, db_url, submit
-from autograder.grade import Job, grade, read_submission
-from autograder.grade_class import grade_class, save_result
+from autograder.notebook.assignment import REPO, assignment_names, load_assignment
+from autograder.coordinator.course import copy_course, db_url, submit
+from autograder.worker.grade import Job, grade, read_submission
+from autograder.coordinator.class_run import ClassRun, grade_class
 from autograder.gradebook import cell_scores
-from autograder.nbgrader_cli import run_nbgrader
+from autograder.worker.nbgrader_cli import run_nbgrader
 from autograder.settings import DB_URL_ENV
 from autograder.similarity import benchmark as similarity_benchmark
-from autograder.source import cell_name
-from autograder.submissions import solved_assignment
+from autograder.notebook.source import cell_name
+from autograder.notebook.submissions import solved_assignment
 from helpers.budget import GRADING_ENV
 from helpers.data import DATA_DIR_ENV, REDUCED_DIR
 
@@ -193,10 +193,11 @@ def time_coordinator(assignment: str, students: int) -> None:
             raise RuntimeError(f"the full solution: {result.status} {result.reason}: fix that before timing")
         state, reports, seconds = {}, course / "reports" / assignment, []
         reports.mkdir(parents=True)
+        run = ClassRun(course, facts, state, reports)
         for name in names:
             submit(course, name, assignment, solution)
             start = time.perf_counter()
-            save_result(course, facts, replace(result, student=name), state, reports)
+            run.save(replace(result, student=name))
             seconds.append(time.perf_counter() - start)
         block = max(1, students // 10)
         print(f"{assignment}: saving one result: {sum(seconds[:block]) / block * 1000:.0f} ms for the first "

@@ -14,11 +14,11 @@ release (``make smoke``, which CI runs on the oldest Python).
 import argparse
 from pathlib import Path
 
-from autograder.assignment import REPO, Assignment, assignment_names, load_assignment
-from autograder.course import submit
-from autograder.grade_class import grade_class
-from autograder.nbgrader_cli import run_nbgrader
-from autograder.submissions import solved_assignment
+from autograder.notebook.assignment import REPO, Assignment, assignment_names, load_assignment
+from autograder.coordinator.course import submit
+from autograder.coordinator.class_run import grade_class
+from autograder.worker.nbgrader_cli import run_nbgrader
+from autograder.notebook.submissions import solved_assignment
 
 
 def demo_submissions(assignment: Assignment) -> dict[str, dict]:

@@ -17,7 +17,7 @@ CELL_CPU_LIMIT_S = 240         # processor seconds, all threads and processes to
 CELL_WALL_LIMIT_FACTOR = 5     # a cell that waits without computing is stopped after this times the CPU limit
 CELL_OUTPUT_CHARS = 200_000    # stream output kept per cell; the rest is dropped
 
-# --- The judge (judge.py), in the grader's own process ---
+# --- The judge (autograder/judge/), in the grader's own process ---
 JUDGE_MEMORY_MB = 6144         # the grader's private memory while it judges a test cell
 JUDGE_MAX_PARAMS = 50_000_000  # a rebuilt model larger than this is refused, not trained
 JUDGE_MAX_REPLY_CHARS = 256 << 20  # what one call of the student's code may send back

@@ -7,10 +7,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from autograder.grade import Limits
-from autograder.grade_class import grade_class
-from autograder.nbgrader_cli import run_nbgrader
-from autograder.submissions import solved
+from autograder.worker.grade import Limits
+from autograder.coordinator.class_run import grade_class
+from autograder.worker.nbgrader_cli import run_nbgrader
+from autograder.notebook.submissions import solved
 from tests.nbfactory import answer_cell, graded_cell, new_course, write_notebook
 
 ASSIGNMENT, NOTEBOOK = "ps2", "ps2.ipynb"

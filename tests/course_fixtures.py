@@ -4,13 +4,13 @@ import importlib
 from functools import cache
 from pathlib import Path
 
-from autograder.assignment import assignment_names, load_assignment
-from autograder.course import copy_course, db_url, submit
-from autograder.grade_class import grade_class
+from autograder.notebook.assignment import assignment_names, load_assignment
+from autograder.coordinator.course import copy_course, db_url, submit
+from autograder.coordinator.class_run import grade_class
 from autograder.gradebook import cell_scores
-from autograder.nbgrader_cli import run_nbgrader
-from autograder.parts import autograded_parts
-from autograder.submissions import solved_assignment
+from autograder.worker.nbgrader_cli import run_nbgrader
+from autograder.notebook.parts import autograded_parts
+from autograder.notebook.submissions import solved_assignment
 
 ASSIGNMENTS = assignment_names()
 

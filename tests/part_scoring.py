@@ -19,10 +19,10 @@ import nbformat
 from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
-from autograder.parts import autograded_parts, is_test
-from autograder.preprocessors import GuardedExecute
-from autograder.sandbox import host_problem
-from autograder.submissions import is_answer, master_answers, nbgrader_id
+from autograder.notebook.parts import autograded_parts, is_test
+from autograder.nbgrader_ext.execute import GuardedExecute
+from autograder.nbgrader_ext.sandbox import host_problem
+from autograder.notebook.submissions import is_answer, master_answers, nbgrader_id
 from tests.course_fixtures import facts
 
 

@@ -7,9 +7,9 @@ import re
 import nbformat
 import pytest
 
-from autograder.course import copy_course
-from autograder.nbgrader_cli import run_nbgrader
-from autograder.submissions import is_answer, nbgrader_id
+from autograder.coordinator.course import copy_course
+from autograder.worker.nbgrader_cli import run_nbgrader
+from autograder.notebook.submissions import is_answer, nbgrader_id
 from tests.course_fixtures import (
     ASSIGNMENTS, autograde_again, autograded_scores, facts, mutants, scores,
 )

@@ -18,10 +18,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignment import REPO, load_assignment
-from autograder.course import copy_course, submit
-from autograder.nbgrader_cli import nbgrader_env, run_nbgrader
-from autograder.submissions import master_answers, nbgrader_id, solved
+from autograder.notebook.assignment import REPO, load_assignment
+from autograder.coordinator.course import copy_course, submit
+from autograder.worker.nbgrader_cli import nbgrader_env, run_nbgrader
+from autograder.notebook.submissions import master_answers, nbgrader_id, solved
 from tests.conftest import CALL_REPORT
 from tests.servers import free_port, wait_for_jupyter
 

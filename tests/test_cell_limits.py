@@ -10,9 +10,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from traitlets.config import Config
 
-from autograder.preprocessors import GuardedExecute
-from autograder.sandbox import host_problem
-from autograder.status import NOT_RUN_ERROR, TIMEOUT_ERROR
+from autograder.nbgrader_ext.execute import GuardedExecute
+from autograder.nbgrader_ext.sandbox import host_problem
+from autograder.markers import NOT_RUN_ERROR, TIMEOUT_ERROR
 
 WALL_MESSAGE = "waited too long"
 

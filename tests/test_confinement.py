@@ -1,7 +1,7 @@
 """A hostile class: students who have read this repository attack the grader and each other.
 
 Each attacker's answer cell tries something and prints what it achieved; the grading
-runs in the sandbox (autograder/sandbox.py). Every case asserts its outcome, the
+runs in the sandbox (autograder/nbgrader_ext/sandbox.py). Every case asserts its outcome, the
 honest students graded in the same batch score exactly as when graded alone, and
 nothing is left on the machine afterwards. Skipped, with the reason, only where the host
 cannot run bubblewrap.
@@ -21,14 +21,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignment import REPO
-from autograder.course import copy_course, db_url
-from autograder.grade import Limits
-from autograder.grade_class import grade_class
+from autograder.notebook.assignment import REPO
+from autograder.coordinator.course import copy_course, db_url
+from autograder.worker.grade import Limits
+from autograder.coordinator.class_run import grade_class
 from autograder.gradebook import cell_scores
-from autograder.nbgrader_cli import run_nbgrader
-from autograder.sandbox import host_problem
-from autograder.submissions import solved
+from autograder.worker.nbgrader_cli import run_nbgrader
+from autograder.nbgrader_ext.sandbox import host_problem
+from autograder.notebook.submissions import solved
 from tests.test_grade_class import ASSIGNMENT, FULL, NOTEBOOK, course, notebooks  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.skipif(host_problem() is not None, reason=f"no sandbox here: {host_problem()}")

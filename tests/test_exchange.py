@@ -4,8 +4,8 @@ import getpass
 
 import pytest
 
-from autograder.course import copy_course
-from autograder.nbgrader_cli import run_nbgrader
+from autograder.coordinator.course import copy_course
+from autograder.worker.nbgrader_cli import run_nbgrader
 
 ASSIGNMENT = "fashion_mnist"
 

@@ -20,17 +20,18 @@ import nbformat
 import pytest
 from distributed import Client, LocalCluster
 
-import autograder.grade_class as coordinator
-from autograder.course import copy_course, course_db_url
-from autograder.assignment import REPO, load_assignment
-from autograder.grade import Job, Limits, grade, resident_grader
+from autograder.coordinator.course import copy_course, course_db_url
+from autograder.notebook.assignment import REPO, load_assignment
+from autograder.worker.grade import Job, Limits, grade, resident_grader
 from autograder.gradebook import cell_scores
-from autograder.grade_class import grade_class, main, save_result
-from autograder.nbgrader_cli import nbgrader_env, run_nbgrader
-from autograder.sandbox import SandboxUnavailable
+import autograder.engines.local as local_engine
+from autograder.coordinator.class_run import ClassRun, grade_class
+from autograder.grade_class import main
+from autograder.worker.nbgrader_cli import nbgrader_env, run_nbgrader
+from autograder.nbgrader_ext.sandbox import SandboxUnavailable
 from nbformat.v4 import new_code_cell
 
-from autograder.submissions import solved
+from autograder.notebook.submissions import solved
 from tests.nbfactory import answer_cell, graded_cell, new_course, write_notebook
 
 ASSIGNMENT = "ps1"
@@ -268,7 +269,7 @@ def test_a_submission_replaced_while_it_is_graded_is_graded_again(course, tmp_pa
         return grade(job, *rest)
 
     with monkeypatch.context() as patch:
-        patch.setattr(coordinator, "grade", hand_in_again_then_grade)
+        patch.setattr(local_engine, "grade", hand_in_again_then_grade)
         [first] = grade_class(copy, ASSIGNMENT, limits=Limits(memory_mb=1000), progress=lambda line: None)
     printed = []
     [second] = grade_class(copy, ASSIGNMENT, limits=Limits(memory_mb=1000), progress=printed.append)
@@ -441,8 +442,8 @@ def test_a_worker_killed_while_grading_loses_nothing_and_merges_nothing_twice(
     copy = copy_course(tmp_path / "killed", [ASSIGNMENT], repo=course)
     submit_class(copy, students)
     saved = []
-    monkeypatch.setattr(coordinator, "save_result", lambda course, assignment, result, *rest: (
-        saved.append(result.student), save_result(course, assignment, result, *rest)))
+    save = ClassRun.save
+    monkeypatch.setattr(ClassRun, "save", lambda run, result: (saved.append(result.student), save(run, result)))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         killed, finished = [], threading.Event()
         killer = threading.Thread(target=kill_the_worker_grading,
@@ -476,7 +477,7 @@ def kill_the_worker_grading(scheduler: str, student: str, killed: list, finished
 
 
 def test_a_dask_worker_without_a_working_sandbox_refuses_to_grade(tmp_path, monkeypatch):
-    import autograder.dask_engine as engine
+    import autograder.engines.dask_cluster as engine
 
     template = tmp_path / "template"
     (template / "source").mkdir(parents=True)
@@ -503,8 +504,8 @@ def test_every_limit_has_one_home_that_the_config_the_traitlets_and_the_command_
     from traitlets.config.loader import PyFileConfigLoader
 
     from autograder import settings
-    from autograder.preprocessors import GuardedExecute
-    from autograder.sandbox import SandboxedKernelManager
+    from autograder.nbgrader_ext.execute import GuardedExecute
+    from autograder.nbgrader_ext.sandbox import SandboxedKernelManager
 
     monkeypatch.delenv(settings.CELL_CPU_LIMIT_ENV, raising=False)  # the slow-cell fixture may have set it
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()

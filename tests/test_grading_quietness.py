@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from autograder.gradebook import cell_scores
-from autograder.nbgrader_cli import run_nbgrader as nbgrader
+from autograder.worker.nbgrader_cli import run_nbgrader as nbgrader
 from tests.nbfactory import new_course, answer_cell, graded_cell, write_notebook
 
 ANSWER = '''def answer():
@@ -77,7 +77,7 @@ def test_the_course_config_loads_without_error():
     """nbgrader ignores a config file that raises, silently: every setting would be lost."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    from autograder.assignment import REPO
+    from autograder.notebook.assignment import REPO
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
     assert config.IgnorePattern.enabled and config.Autograde.autograde_preprocessors

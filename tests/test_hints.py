@@ -7,7 +7,7 @@ shows here; the grader adds the hints to the executed notebook (GuardedExecute).
 import numpy as np
 import pytest
 
-from autograder.hints import failed_definition_hint, keras2_hint
+from autograder.nbgrader_ext.hints import failed_definition_hint, keras2_hint
 from tests.test_cell_limits import run
 
 

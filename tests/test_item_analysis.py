@@ -11,7 +11,8 @@ import shutil
 
 import pytest
 
-from autograder.item_analysis import CHECKS_CSV_COLUMNS, analyse, main, point_biserial
+from autograder.coordinator.item_analysis import CHECKS_CSV_COLUMNS, analyse, point_biserial
+from autograder.item_analysis import main
 from tests.checks_class import ASSIGNMENT, PART_1, PART_2, PASSES, graded_checks_class
 
 

@@ -15,10 +15,11 @@ from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
-from autograder.preprocessors import GuardedExecute, HideGraderOutputs
-from autograder.sandbox import host_problem
-from autograder.status import CHECKS_MIME
-from autograder.suspicious import keras2_cells
+from autograder.nbgrader_ext.execute import GuardedExecute
+from autograder.nbgrader_ext.feedback import HideGraderOutputs
+from autograder.nbgrader_ext.sandbox import host_problem
+from autograder.markers import CHECKS_MIME
+from autograder.worker.suspicious import keras2_cells
 
 SETUP = "import numpy as np\nfrom helpers.checks import assert_close, assert_dtype, assert_shape, relative_error"
 SCALE_TEST = """_x = np.array([[0, 51], [255, 102]], dtype=np.uint8)
@@ -270,7 +271,7 @@ def test_functions_the_test_passes_run_in_the_student_kernel_with_their_data(tmp
 
 def test_suspicious_code_is_listed_for_a_ta_and_innocent_code_is_not():
     """The class report lists each line worth a look (it never changes a score)."""
-    from autograder.suspicious import suspicious_lines
+    from autograder.worker.suspicious import suspicious_lines
 
     setup = new_code_cell(SETUP + "\n%matplotlib inline", metadata={"nbgrader": {
         "grade": False, "solution": False, "locked": True, "grade_id": "setup"}})

@@ -13,14 +13,14 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.course import copy_course, db_url
-from autograder.grade import Limits
-from autograder.grade_class import grade_class
-from autograder.late_policy import (
+from autograder.coordinator.course import copy_course, db_url
+from autograder.worker.grade import Limits
+from autograder.coordinator.class_run import grade_class
+from autograder.nbgrader_ext.late_policy import (
     FROM_MTIME, FROM_TIMESTAMP, UNKNOWN, CourseLatePolicy, read_extensions, submission_time,
 )
-from autograder.nbgrader_cli import run_nbgrader
-from autograder.submissions import solved
+from autograder.worker.nbgrader_cli import run_nbgrader
+from autograder.notebook.submissions import solved
 from tests.nbfactory import new_course, write_notebook
 from tests.test_grade_class import ASSIGNMENT, NOTEBOOK, master_cells, notebooks
 

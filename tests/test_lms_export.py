@@ -1,4 +1,4 @@
-"""Grade files the LMS imports (autograder/lms_export.py).
+"""Grade files the LMS imports (autograder/coordinator/lms_export.py).
 
 A gradebook is written with nbgrader's own API (what the class command and the formgrader
 write: auto scores, manual scores, a late penalty), the rosters are each LMS's export as
@@ -18,9 +18,10 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins.export import CsvExportPlugin
 from sqlalchemy.exc import SAWarning
 
-from autograder.course import db_url
-from autograder.lms_export import main, read_grades
-from autograder.nbgrader_cli import nbgrader_env
+from autograder.coordinator.course import db_url
+from autograder.coordinator.lms_export import read_grades
+from autograder.lms_export import main
+from autograder.worker.nbgrader_cli import nbgrader_env
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lms"
 CANVAS_ROSTER = FIXTURES / "canvas_gradebook_export.csv"
@@ -85,7 +86,7 @@ def write_gradebook(course: Path, template: Path, students: dict = CLASS) -> Pat
     course.mkdir(parents=True, exist_ok=True)
     shutil.copy(template, course / "gradebook.db")
     with Gradebook(db_url(course)) as gradebook, warnings.catch_warnings():
-        warnings.simplefilter("ignore", SAWarning)  # nbgrader's harmless autoflush warnings (see merge.py)
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's harmless autoflush warnings (see autograder/gradebook.py)
         for student, (auto, manual, penalty) in students.items():
             gradebook.add_student(student)
             gradebook.add_submission(ASSIGNMENT, student)

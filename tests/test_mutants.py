@@ -28,9 +28,9 @@ import ast
 
 import pytest
 
-from autograder.parts import autograded_parts, is_test, points_per_test
-from autograder.source import parse
-from autograder.submissions import is_answer, nbgrader_id
+from autograder.notebook.parts import autograded_parts, is_test, points_per_test
+from autograder.notebook.source import parse
+from autograder.notebook.submissions import is_answer, nbgrader_id
 from tests.course_fixtures import ASSIGNMENTS, autograded_scores, calibrated, facts, mutants, spec
 
 

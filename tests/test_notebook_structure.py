@@ -6,10 +6,10 @@ import re
 import pytest
 
 from tests.course_fixtures import ASSIGNMENTS, facts
-from autograder.judge import is_check
-from autograder.source import python_source
-from autograder.status import FORMAT, WEIGHT
-from autograder.submissions import is_answer, nbgrader_id
+from autograder.judge.verdicts import is_check
+from autograder.notebook.source import python_source
+from autograder.markers import FORMAT, WEIGHT
+from autograder.notebook.submissions import is_answer, nbgrader_id
 
 HEADING = re.compile(r"^(#{2,4})\s.*\((\d+(?:\.\d+)?) points?\)", re.M)
 DEPRECATED_ARGUMENTS = {"input_shape": "use keras.Input(shape)", "input_dim": "use keras.Input(shape)",

@@ -21,9 +21,9 @@ import psycopg
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.grade import Limits
-from autograder.grade_class import grade_class
-from autograder.nbgrader_cli import nbgrader_env, run_nbgrader
+from autograder.worker.grade import Limits
+from autograder.coordinator.class_run import grade_class
+from autograder.worker.nbgrader_cli import nbgrader_env, run_nbgrader
 from autograder.settings import DB_URL_ENV
 from tests.servers import free_port, wait_for_jupyter
 from tests.test_grade_class import (  # noqa: F401 (course and monkeypatch_module are fixtures)

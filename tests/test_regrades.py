@@ -12,7 +12,7 @@ import json
 import nbformat
 import pytest
 
-from autograder.regrades import REGRADE_COLUMNS, SNAPSHOT, compare, summarise
+from autograder.coordinator.regrades import REGRADE_COLUMNS, SNAPSHOT, compare, summarise
 from tests.checks_class import ASSIGNMENT, NOTEBOOK, SCALE_TEST, STRICTER, THRESHOLD, graded_checks_class, \
     regrade, set_master_test
 

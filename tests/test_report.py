@@ -5,7 +5,7 @@ import csv
 import numpy as np
 from matplotlib.collections import LineCollection
 
-from autograder.report import _parts_chart, _totals_chart, write_report
+from autograder.coordinator.report import _parts_chart, _totals_chart, write_report
 
 POINTS = {"test_a": 2.0, "test_b": 1.0, "test_c": 3.0}
 SECTIONS = {"test_a": "Part 1: Data (3 points)", "test_b": "Part 1: Data (3 points)",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import REPO
+from autograder.notebook.assignment import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
 import check_python  # noqa: E402 (a script, not a package)

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.assignment import REPO, assignment_names, load_assignment
-from autograder.course import copy_course, submit
+from autograder.notebook.assignment import REPO, assignment_names, load_assignment
+from autograder.coordinator.course import copy_course, submit
 from autograder.similarity import SimilarityReport, benchmark, reading, similarity_report
 from autograder.similarity.__main__ import main
 from autograder.similarity.compare import compare
@@ -21,7 +21,7 @@ from autograder.similarity.fingerprints import normalise, statement_fingerprints
 from autograder.similarity.reading import Student, fingerprint_student, read_class, read_release
 from autograder.similarity.settings import course_settings
 from autograder.similarity.synthetic import disguise, required_names
-from autograder.submissions import fill_answers, is_answer, master_answers, nbgrader_id
+from autograder.notebook.submissions import fill_answers, is_answer, master_answers, nbgrader_id
 
 ASSIGNMENTS = assignment_names()
 DEFAULTS = SimilarityReport()

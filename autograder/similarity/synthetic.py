@@ -187,7 +187,7 @@ def answer_pool(assignment: str, master_answers: dict[str, str]) -> dict[str, li
     tests are at hand, those of ``tests/assignment_specs`` (other correct ways, real
     students' styles, noisy, mistaken, half-right and stub answers)."""
     pool = {key: [source] for key, source in master_answers.items()}
-    from autograder.assignment import REPO
+    from autograder.notebook.assignment import REPO
     path = REPO / "tests" / "assignment_specs" / f"{assignment}.py"
     if not path.is_file():  # a kit installed without its tests
         return pool
@@ -254,9 +254,9 @@ def benchmark(sizes=(100, 300, 1000), assignment: str = "mnist", planted: int = 
     index, both files), and check that the planted copies are flagged and no other pair is.
     Prints one line a size (wall-clock seconds, and this process's processor seconds, all the
     work with ``workers=1``); returns the figures."""
-    from autograder.assignment import REPO, load_assignment
-    from autograder.course import copy_course
-    from autograder.submissions import master_answers
+    from autograder.notebook.assignment import REPO, load_assignment
+    from autograder.coordinator.course import copy_course
+    from autograder.notebook.submissions import master_answers
 
     facts = load_assignment(assignment, REPO)
     masters = {}

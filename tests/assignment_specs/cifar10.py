@@ -6,7 +6,7 @@ cnn.ipynb (part B, Keras).
 
 from pathlib import Path
 
-from autograder.submissions import master_answers, read
+from autograder.notebook.submissions import master_answers, read
 
 _SOURCE = Path(__file__).resolve().parents[2] / "source" / "cifar10"
 

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from autograder.status import BEGIN_HIDDEN, END_HIDDEN
+from autograder.markers import BEGIN_HIDDEN, END_HIDDEN
 
 
 def cell_name(cell, index: int) -> str:

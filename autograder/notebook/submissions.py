@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.status import SOLUTION_MARKER
+from autograder.markers import SOLUTION_MARKER
 
 
 

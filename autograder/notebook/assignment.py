@@ -3,10 +3,10 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.parts import autograded_parts, points_per_test, section_of_tests
-from autograder.submissions import read
+from autograder.notebook.parts import autograded_parts, points_per_test, section_of_tests
+from autograder.notebook.submissions import read
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
 
 
 @dataclass(frozen=True)

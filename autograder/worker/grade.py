@@ -3,8 +3,8 @@
 A ``Job`` names everything the work needs (the assignment's facts, a template course,
 the submission's files as data, the limits); the ``Result`` holds everything it
 produces, as data: status, every problem found, the auto grades, the executed notebooks,
-the log's tail. It runs in a thread of the coordinator (grade_class.py) or in a Dask worker
-on another machine (dask_engine.py, which unpacks the template there). Nothing here writes
+the log's tail. It runs in a thread of the coordinator (coordinator/class_run.py) or in a Dask worker
+on another machine (engines/dask_cluster.py, which unpacks the template there). Nothing here writes
 the course folder or its gradebook: the coordinator does, from the result. ``grade`` never
 raises: whatever goes wrong becomes the student's outcome.
 
@@ -29,15 +29,15 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import status as st
-from autograder.assignment import Assignment
-from autograder.merge import AutoGrades, read_grades
-from autograder.resident import ResidentGrader
-from autograder.submissions import nbgrader_id
+from autograder import markers as st
+from autograder.notebook.assignment import Assignment
+from autograder.gradebook import AutoGrades, read_grades
+from autograder.worker.resident import ResidentGrader
+from autograder.notebook.submissions import nbgrader_id
 from autograder.settings import (
     KERNEL_MAX_PROCESSES, KERNEL_MEMORY_MB, STUDENT_ID, STUDENT_TIME_LIMIT_S, cell_cpu_limit,
 )
-from autograder.suspicious import keras2_cells, suspicious_lines
+from autograder.worker.suspicious import keras2_cells, suspicious_lines
 
 LOG_TAIL = 4000  # characters of nbgrader's log kept in a result
 
@@ -90,7 +90,7 @@ class Job:
 
 @dataclass
 class Result:
-    """What grading one student produced: status (status.py), problems (every one, for a
+    """What grading one student produced: status (markers.py), problems (every one, for a
     person), grades (None when nothing was graded), notebooks (file name -> executed
     notebook JSON), feedback (file name -> feedback HTML, from the auto grades alone),
     seconds, log (tail of nbgrader's output), fingerprint (that of the files graded: the

@@ -1,6 +1,6 @@
 """Grading a class on a Dask cluster: ``grade_class --scheduler tcp://host:8786`` (or ``local``).
 
-The coordinator (grade_class.py) hands each student's ``Job`` to the cluster as one task
+The coordinator (coordinator/class_run.py) hands each student's ``Job`` to the cluster as one task
 and gets the ``Result`` back as data; it alone writes the course, as on one machine.
 Workers share no folder with it: the template course (config, masters, release,
 gradebook) travels once as a tar archive, a task of its own that every grading task
@@ -28,12 +28,12 @@ from pathlib import Path
 import dask
 from distributed import Client, KilledWorker, LocalCluster, as_completed, get_worker
 
-from autograder import status as st
-from autograder.grade import Job, Result, grade
-from autograder.resident import stop
-from autograder.sandbox import SandboxUnavailable, host_problem
+from autograder import markers as st
+from autograder.engines import DASK_LOCAL
+from autograder.worker.grade import Job, Result, grade
+from autograder.worker.resident import stop
+from autograder.nbgrader_ext.sandbox import SandboxUnavailable, host_problem
 
-LOCAL = "local"  # the scheduler "address" that starts a LocalCluster for the run
 POLL_S = 0.2  # how often the coordinator looks for finished tasks (and for Ctrl-C)
 
 
@@ -106,7 +106,7 @@ class DaskEngine:
                 self.cluster.close()
 
     def _connect(self, confine: bool) -> None:
-        if self.scheduler == LOCAL:
+        if self.scheduler == DASK_LOCAL:
             with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):  # see README
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             dashboard_address=None)

@@ -75,7 +75,7 @@ def host_problem() -> str | None:
 
 
 def helpers_folder() -> Path | None:
-    """The ``helpers`` package that the grader imports, and its judge (judge.py) with it: the
+    """The ``helpers`` package that the grader imports, and its judge (autograder/judge/) with it: the
     course folder's where nbgrader runs there (nbgrader puts the course folder first on
     sys.path), else the installed one (an editable install's is in the clone it was made in)."""
     spec = importlib.util.find_spec("helpers")
@@ -250,7 +250,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         threads = str(self.threads)
-        kw["env"] = {**(kw.get("env") or os.environ), "TF_NUM_INTRAOP_THREADS": threads,
+        # TensorFlow's log lines off in any kernel (the course kernel's spec sets it already)
+        kw["env"] = {"TF_CPP_MIN_LOG_LEVEL": "2", **(kw.get("env") or os.environ), "TF_NUM_INTRAOP_THREADS": threads,
                      "TF_NUM_INTEROP_THREADS": threads, "OMP_NUM_THREADS": threads,
                      "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
         python_path = kernel_python_path()

@@ -3,7 +3,7 @@ submission after another.
 
 Starting a grader costs seconds that have nothing to do with the submission: Python,
 nbgrader and its config, and the TensorFlow that the masters' set-up cells import into the
-judge (judge.py). A resident grader pays them once, when it starts, and then runs nbgrader
+judge (autograder/judge/). A resident grader pays them once, when it starts, and then runs nbgrader
 commands in its own process for each private course folder it is sent, the way nbgrader's
 own tests run its apps in-process (``NbGraderApp.instance()``, ``initialize``, ``start``,
 ``reset``). Each job still gets its own course copy, gradebook and sandboxed kernel; no
@@ -32,7 +32,7 @@ import sys
 import threading
 from pathlib import Path
 
-from autograder.nbgrader_cli import nbgrader_env
+from autograder.worker.nbgrader_cli import nbgrader_env
 
 JOBS_PER_PROCESS = 40  # commands: autograde and generate_feedback for 20 students
 
@@ -50,7 +50,7 @@ class ResidentGrader:
         if self.process is None or self.process.poll() is not None or self._jobs >= JOBS_PER_PROCESS:
             self.close()
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "autograder.resident"], env=nbgrader_env(private=True),
+                [sys.executable, "-m", "autograder.worker.resident"], env=nbgrader_env(private=True),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 text=True, start_new_session=True)
             self._jobs = 0
@@ -138,7 +138,7 @@ def _nbgrader(folder: str, args: list[str]) -> int:
 def main() -> None:
     _die_with_parent()
     replies = os.fdopen(os.dup(1), "w")
-    import autograder.preprocessors  # noqa: F401 - nbgrader and the judge, imported once
+    import autograder.nbgrader_ext.execute  # noqa: F401 - nbgrader and the judge, imported once
     import keras  # noqa: F401 - what the masters' set-up cells import into the judge: before the first job
     for line in sys.stdin:
         job = json.loads(line)

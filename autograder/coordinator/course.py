@@ -6,13 +6,14 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.assignment import REPO
+from autograder.notebook.assignment import REPO
 from autograder.settings import DB_URL_ENV
 
 
 def copy_course(dest: Path, assignment_names: list[str], repo: Path = REPO) -> Path:
-    """A fresh course folder at ``dest`` with the config, masters and releases, no gradebook."""
-    dest.mkdir(parents=True, exist_ok=True)
+    """A fresh course folder at ``dest`` with the config, masters and releases, an empty
+    exchange (nbgrader_config.py's default), no gradebook."""
+    (dest / "exchange").mkdir(parents=True, exist_ok=True)
     shutil.copy(repo / "nbgrader_config.py", dest)
     for name in assignment_names:
         for tree in ("source", "release"):

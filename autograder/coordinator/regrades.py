@@ -39,8 +39,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.item_analysis import cell_records, earned, insert_section
-from autograder.status import REFUSED
+from autograder.coordinator.item_analysis import cell_records, earned, insert_section
+from autograder.markers import REFUSED
 
 REGRADE_COLUMNS = ["student", "test", "check", "before", "after", "message"]
 SNAPSHOT = "checks_state.json"

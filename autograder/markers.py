@@ -43,7 +43,7 @@ SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 # read by the class report's item analysis, dropped from feedback (preprocessors.HideGraderOutputs).
 CHECKS_MIME = "application/vnd.dl-course.checks+json"
 
-# Checks in test cells (judge.py): calls of functions named so, and the comments on a check's first line.
+# Checks in test cells (autograder/judge/): calls of functions named so, and the comments on a check's first line.
 CHECK_PREFIXES = ("assert_", "check_")
 WEIGHT = re.compile(r"#\s*(?:format,\s*)?weight:\s*(\d+(?:\.\d+)?)")  # its share of the cell's points
 FORMAT = re.compile(r"#\s*format\b")  # a format check (type, shape, dtype, keys): pays only beside a passed concept check

@@ -2,7 +2,7 @@
 
 import re
 
-from autograder.submissions import is_answer, nbgrader_id
+from autograder.notebook.submissions import is_answer, nbgrader_id
 
 
 def is_test(cell) -> bool:

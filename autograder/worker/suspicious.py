@@ -1,6 +1,6 @@
 """Code a TA may want to look at: listed in the class report, never scored.
 
-The grade does not depend on it: the judge (judge.py) runs every check outside the
+The grade does not depend on it: the judge (autograder/judge/) runs every check outside the
 student's kernel, so code that reaches into IPython, the interpreter or the modules the
 tests use can only change what the student's own kernel answers. Such code is still
 worth a look (it may be an attempt, or a reason why a notebook behaves oddly), so each
@@ -11,9 +11,9 @@ import ast
 
 from nbgrader.utils import determine_grade
 
-from autograder.hints import keras2_hint
-from autograder.source import bindings, cell_name, parse
-from autograder.status import CHECK_PREFIXES
+from autograder.nbgrader_ext.hints import keras2_hint
+from autograder.notebook.source import bindings, cell_name, parse
+from autograder.markers import CHECK_PREFIXES
 
 # Attributes and names that reach into IPython, the interpreter, or the judge's channel.
 INTERNALS = {
