@@ -33,7 +33,7 @@ from autograder.coordinator.report import write_report
 from autograder.engines import Engine, engine_for
 from autograder.gradebook import cell_scores, merge_grades, record_failure
 from autograder.nbgrader_ext.late_policy import (
-    FROM_MTIME, SubmissionTime, course_policy, late_facts, set_due_date, submission_time,
+    SubmissionTime, course_policy, late_facts, recorded_time, set_due_date, submission_time,
 )
 from autograder.nbgrader_ext.sandbox import SandboxUnavailable, host_problem
 from autograder.notebook.assignment import Assignment, load_assignment
@@ -254,14 +254,9 @@ class ClassRun:
 
 
 def _time_to_grade(submitted: SubmissionTime, due) -> str:
-    """The time the worker grades a submission as submitted at (its timestamp.txt): one that
-    timestamp.txt or the LMS gives, and a file's modification time only where there is a due
-    date to be late for. Elsewhere nbgrader records no time, as for a submission without
-    timestamp.txt, so that the formgrader still counts the student as autograded (it compares
-    the gradebook's time with the submitted folder's timestamp.txt)."""
-    if submitted.source == FROM_MTIME and due is None:
-        return ""
-    return submitted.text() or ""
+    """The time the worker grades a submission as submitted at (its timestamp.txt line), or ""
+    where nbgrader is to record none (``late_policy.recorded_time``)."""
+    return (submitted.text() or "") if recorded_time(submitted, due is not None) else ""
 
 
 def _install(handler):

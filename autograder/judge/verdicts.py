@@ -143,6 +143,15 @@ class CellRun:
         if checks:
             self.add_check(statement, message, case, weight, format_)
 
+    def _case_weights(self, line: str, body_checks: list, cases: int):
+        """Where the ``for`` line has a ``# weight: N``: a statement -> its weight in one case,
+        the loop's N shared by its cases and, within a case, by the body's checks as their own
+        weights say. None where the loop has no weight (each check then weighs its own)."""
+        if not WEIGHT.search(line) or not cases:
+            return None
+        body = sum(_weight(self.lines[s.lineno - 1]) for s in body_checks)
+        return lambda statement: _weight(line) / cases / body * _weight(self.lines[statement.lineno - 1])
+
     def add_check(self, statement, message, case="", weight=None, format_=False) -> None:
         line = self.lines[statement.lineno - 1]
         first = ast.get_source_segment(self.code, statement).splitlines()[0]
@@ -162,29 +171,23 @@ class CellRun:
             items = list(eval(compile(ast.Expression(loop.iter), "<test cell>", "eval"), self.namespace))
         except Exception as error:  # no case can run: each check of the body fails once,
             message = failure_message(error, self.broken)  # with the loop's whole weight where it has one
-            whole = _weight(line) / sum(_weight(self.lines[s.lineno - 1]) for s in body_checks) \
-                if WEIGHT.search(line) else 1.0
+            weight = self._case_weights(line, body_checks, cases=1) or (lambda statement: None)
             for statement in body_checks:
-                self.add_check(statement, message, "", whole * _weight(self.lines[statement.lineno - 1]),
-                               loop_format)
+                self.add_check(statement, message, "", weight(statement), loop_format)
             return
-        share = None
-        if WEIGHT.search(line) and items:
-            share = _weight(line) / len(items) / sum(_weight(self.lines[s.lineno - 1]) for s in body_checks)
+        weight = self._case_weights(line, body_checks, cases=len(items)) or (lambda statement: None)
         assign = compile(f"{ast.unparse(loop.target)} = __kit_case", "<test cell>", "exec")
         for number, item in enumerate(items, start=1):
+            case = f"  [case {number} of {len(items)}]"
             self.namespace["__kit_case"] = item
             try:
                 exec(assign, self.namespace)
             except Exception as error:  # the case does not unpack: its checks fail
                 for statement in body_checks:
-                    self.add_check(statement, failure_message(error, self.broken), f"  [case {number} of {len(items)}]",
-                                   share * _weight(self.lines[statement.lineno - 1]) if share is not None else None,
-                                   loop_format)
+                    self.add_check(statement, failure_message(error, self.broken), case, weight(statement), loop_format)
                 continue
             for statement in loop.body:
-                weight = share * _weight(self.lines[statement.lineno - 1]) if share is not None else None
-                self.run(statement, f"  [case {number} of {len(items)}]", weight, loop_format)
+                self.run(statement, case, weight(statement), loop_format)
         self.namespace.pop("__kit_case", None)
 
 

@@ -161,6 +161,14 @@ def submission_time(folder: Path, lms_times: dict | None = None) -> SubmissionTi
                           FROM_MTIME)
 
 
+def recorded_time(found: SubmissionTime, has_due_date: bool) -> datetime.datetime | None:
+    """The time nbgrader records for a submission: the one ``timestamp.txt`` or the LMS gives;
+    a file's modification time only where there is a due date to be late for. Elsewhere none,
+    as nbgrader records for any submission without ``timestamp.txt``, so that the formgrader
+    still counts the student as autograded (it compares that time with ``timestamp.txt``)."""
+    return None if found.source == FROM_MTIME and not has_due_date else found.at
+
+
 def zip_entry_time(date_time: tuple, timezone: str) -> str:
     """A zip entry's time (local, in ``timezone``) as a ``timestamp.txt`` line in UTC."""
     local = datetime.datetime(*date_time, tzinfo=_zone(timezone))
@@ -192,13 +200,13 @@ class CourseLatePenalties(AssignLatePenalties):
             apply_deadlines(gradebook, policy, info["assignment"], info["student"], Path(coursedir.root))
             submission = gradebook.find_submission(info["assignment"], info["student"])
             folder = Path(coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"]))
-            if self.mtime_fallback and submission.assignment.duedate is not None \
-                    and not (folder / TIMESTAMP_FILE).exists():  # the files graded now, where they can be late
+            if self.mtime_fallback and not (folder / TIMESTAMP_FILE).exists():  # the files graded now
                 found = submission_time(folder)
-                if found.at is not None:
+                at = recorded_time(found, submission.assignment.duedate is not None)
+                if at is not None:
                     self.log.info("%s: no %s, submitted at %s by the %s", info["student"], TIMESTAMP_FILE,
-                                  found.at, found.source)
-                    submission.timestamp = found.at
+                                  at, found.source)
+                    submission.timestamp = at
                     gradebook.db.commit()
         return super().preprocess(nb, resources)
 
