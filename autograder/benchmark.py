@@ -14,7 +14,8 @@ from that folder, and the ratio of the two.
 ``class``: the same class of N full solutions graded, with feedback and a grades CSV, by
 plain ``nbgrader`` (its commands one after another, the course's config) and by the class
 command with 1 and 2 local workers and on a 2-process Dask LocalCluster, side by side in
-one run: seconds per class size, per submission and fixed, and the speed-up over nbgrader.
+one run: seconds per class size, per submission and fixed, and the speed-up over nbgrader
+(and 2 workers with every verdict computed, ``--no-replay``).
 ``coordinator``: the class command's own serial share at scale, without grading the class:
 one full solution is graded, its result is saved for N students one after another (what
 the coordinator does as each student finishes: gradebook merge, notebooks, feedback pages,
@@ -146,14 +147,15 @@ def run_normal_mode(assignment: str, data_dir: Path, estimate: bool = False, fit
     return figures
 
 
-ARMS = ("nbgrader", "workers=1", "workers=2", "dask=2")
+ARMS = ("nbgrader", "workers=1", "workers=2", "workers=2-computed", "dask=2")
 
 
 def time_class(assignment: str, size: int, arm: str) -> float:
     """Seconds to grade ``size`` full-solution submissions, with feedback and grades CSV, by
     one of ``ARMS``: plain nbgrader (generate_assignment, autograde, generate_feedback and
     export, one after another, with the course's config: the same sandbox and judge), or
-    the class command with 1 or 2 local workers, or on a Dask LocalCluster of 2 processes."""
+    the class command with 1 or 2 local workers, or on a Dask LocalCluster of 2 processes;
+    "-computed": with every verdict computed (``--no-replay``, judge/replay.py)."""
     solution = solved_assignment(load_assignment(assignment))
     with tempfile.TemporaryDirectory() as scratch:
         course = copy_course(Path(scratch), [assignment])
@@ -165,9 +167,10 @@ def time_class(assignment: str, size: int, arm: str) -> float:
                 run_nbgrader(course, command, assignment, "--force")
             run_nbgrader(course, "export")
         else:
-            kind, workers = arm.split("=")
+            kind, setting = arm.split("=")
+            workers, _, mode = setting.partition("-")
             grade_class(course, assignment, workers=int(workers), scheduler="local" if kind == "dask" else None,
-                        progress=_fixed_costs_of(arm))
+                        replay=mode != "computed", progress=_fixed_costs_of(arm))
         seconds = time.perf_counter() - start
         scores = [sum(v for k, v in cell_scores(db_url(course), assignment, f"student{index:03d}").items()
                       if k in load_assignment(assignment).points) for index in range(size)]

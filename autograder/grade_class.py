@@ -33,6 +33,9 @@ def main(argv=None) -> int:
     parser.add_argument("--cpu-limit", type=int, default=cell_cpu_limit(),
                         help=f"processor seconds per cell, on every worker (default ${CELL_CPU_LIMIT_ENV} "
                              f"or {CELL_CPU_LIMIT_S})")
+    parser.add_argument("--no-replay", action="store_true",
+                        help="compute every verdict, also where a student's code answers the judge exactly as "
+                             "an earlier student's did (the grades are the same; for comparisons)")
     parser.add_argument("--unconfined", action="store_true",
                         help="run student code without the sandbox (not recommended: it warns on every kernel)")
     args = parser.parse_args(argv)
@@ -42,7 +45,8 @@ def main(argv=None) -> int:
                     confine=not args.unconfined)
     try:
         grade_class(args.course, args.assignment, students=args.students, workers=args.workers,
-                    regrade=args.regrade, lms=args.lms, limits=limits, scheduler=args.scheduler)
+                    regrade=args.regrade, lms=args.lms, limits=limits, scheduler=args.scheduler,
+                    replay=not args.no_replay)
     except KeyboardInterrupt:
         return 130
     except SandboxUnavailable as refusal:

@@ -163,11 +163,11 @@ def submit_class(course, students: dict) -> None:
                 nbformat.write(body, folder / name)
 
 
-def graded_class(course, tmp_path, workers, students=None) -> tuple[Path, dict]:
+def graded_class(course, tmp_path, workers, students=None, replay=True) -> tuple[Path, dict]:
     """A fresh copy of ``course`` with the class submitted and graded; returns it and its rows."""
     copy = copy_course(tmp_path / f"course-{workers}", [ASSIGNMENT], repo=course)
     submit_class(copy, students or class_submissions(course))
-    rows = grade_class(copy, ASSIGNMENT, workers=workers, limits=Limits(memory_mb=1000),
+    rows = grade_class(copy, ASSIGNMENT, workers=workers, limits=Limits(memory_mb=1000), replay=replay,
                        progress=lambda line: None)
     return copy, {row["student"]: (row["status"], row["scores"]) for row in rows}
 
@@ -344,6 +344,29 @@ def test_a_loaded_machine_gives_the_same_grades(course, tmp_path, two_workers, m
             hog.wait()
     idle = {name: two_workers[1][name] for name in TIME_SENSITIVE}
     assert _comparable(loaded) == _comparable(idle)
+
+
+@pytest.mark.slow
+def test_replayed_verdicts_are_the_verdicts_the_judge_computes(course, tmp_path, two_workers, monkeypatch_module):
+    """The class graded with every verdict computed (--no-replay) and with verdicts replayed
+    where a student's code answered as an earlier one's (the default, two_workers): the same
+    statuses, scores and test-cell outputs, hostile students included."""
+    computed, results = graded_class(course, tmp_path, workers=2, replay=False)
+    assert _comparable(results) == _comparable(two_workers[1])
+    for student in set(EXPECTED) - {"huge_output"}:
+        assert _test_outputs(computed, student) == _test_outputs(two_workers[0], student), student
+    replayed = [re.search(r"Judge: (\d+) test cell\(s\) replayed", path.read_text())
+                for path in (two_workers[0] / "reports" / ASSIGNMENT / "logs").glob("*.log")]
+    assert sum(int(found[1]) for found in replayed if found) >= 3  # good, extra_files, edited_test answer alike
+
+
+def _test_outputs(course: Path, student: str) -> dict:
+    path = course / "autograded" / student / ASSIGNMENT / NOTEBOOK
+    if not path.is_file():
+        return {}
+    notebook = nbformat.read(path, as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.outputs for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("grade")}
 
 
 def _comparable(results: dict) -> dict:

@@ -45,7 +45,7 @@ from autograder.worker.nbgrader_cli import run_nbgrader, run_nbgrader_together
 def grade_class(course: Path, assignment_name: str, *, students: list[str] | None = None,
                 workers: int = 1, regrade: str = "changed", lms: Path | None = None,
                 limits: Limits | None = None, scheduler: str | None = None,
-                progress=print) -> list[dict]:
+                replay: bool = True, progress=print) -> list[dict]:
     """Autograde, give feedback and report on ``assignment_name`` for the class in ``course``.
 
     regrade: "changed" grades students not graded yet or whose files changed; "failed"
@@ -53,6 +53,9 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
     scheduler: None grades here, ``workers`` at a time; a Dask scheduler's address
         ("tcp://host:8786") grades on its workers; "local" on a Dask LocalCluster of
         ``workers`` processes started for the run (engines/dask_cluster.py).
+    replay: a test cell whose student's code answers the judge exactly as an earlier
+        student's did gets the recorded verdict, without the judge's own work (the same
+        grade: judge/replay.py); False computes every verdict.
     Returns one row per student: student, status, reason, scores (test id -> points).
     Raises KeyboardInterrupt after saving what was graded when interrupted (SIGINT, SIGTERM),
     and SandboxUnavailable, before grading anyone, where the sandbox cannot run (here, or
@@ -109,7 +112,7 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
             if (course / policy.extensions_file).is_file():
                 shutil.copy(course / policy.extensions_file, template / policy.extensions_file)
             jobs = [Job(assignment, s, template, *submissions[s], limits=limits,
-                        submitted_at=_time_to_grade(times[s], due)) for s in chosen]
+                        submitted_at=_time_to_grade(times[s], due), replay=replay) for s in chosen]
             engine = engine or engine_for(scheduler, workers, scratch, template, progress)
             run = ClassRun(course, assignment, state, reports, times, progress)
             fixed[f"saving {len(jobs)} results"] = run.grade(jobs, engine)

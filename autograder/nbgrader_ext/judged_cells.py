@@ -11,9 +11,10 @@ the notebook. Locked cells (the master's own set-up) run in both.
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.utils import is_grade, is_locked, is_solution
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 from traitlets.config import LoggingConfigurable
 
+from autograder.judge.replay import ReplayCache, ReplayingJudge, code_salt, digest
 from autograder.judge.session import Judge
 from autograder.judge.verdicts import Verdict
 from autograder.markers import DEAD_KERNEL_ERROR
@@ -35,14 +36,31 @@ class JudgedCells(LoggingConfigurable):
         JUDGE_MEMORY_MB, help="Private memory (RLIMIT_DATA) of the grader's process while it judges a test "
         "cell: a student's model whose weights need more fails its checks instead of filling the machine."
     ).tag(config=True)
+    replay_cache = Unicode(
+        "", help="A folder of recorded verdicts shared by the graders of a class run: a test cell whose student's "
+        "code answers every request of the judge as recorded gets the recorded verdict without the judge's own "
+        "work (autograder/judge/replay.py). Empty: every verdict is computed."
+    ).tag(config=True)
 
     _judge = None
     _judged_index = None  # the test cell being judged
 
     def preprocess(self, nb, resources=None, km=None):
         threads = self.config.SandboxedKernelManager.get("threads", SandboxedKernelManager.threads.default_value)
-        self._judge = Judge(self.run_in_kernel, threads=threads, log=self.log, memory_mb=self.judge_memory_mb)
-        return super().preprocess(nb, resources, km=km)
+
+        def make_judge(run_in_kernel):
+            return Judge(run_in_kernel, threads=threads, log=self.log, memory_mb=self.judge_memory_mb)
+
+        if not self.replay_cache:
+            self._judge = make_judge(self.run_in_kernel)
+            return super().preprocess(nb, resources, km=km)
+        cache = ReplayCache(self.replay_cache)
+        salt = digest(code_salt(), str(threads), str(self.judge_memory_mb))
+        self._judge = ReplayingJudge(make_judge, self.run_in_kernel, cache, salt, log=self.log)
+        try:
+            return super().preprocess(nb, resources, km=km)
+        finally:
+            self.log.info("Judge: %d test cell(s) replayed, %d judged", cache.hits, cache.misses)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell) or not self.judge:

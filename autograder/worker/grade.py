@@ -40,6 +40,7 @@ from autograder.settings import (
 from autograder.worker.suspicious import keras2_cells, suspicious_lines
 
 LOG_TAIL = 4000  # characters of nbgrader's log kept in a result
+REPLAYS_FOLDER = "judge-replays"  # in the folder the graders of a run share
 
 
 @dataclass
@@ -73,7 +74,8 @@ class Job:
     fingerprint: the files', taken as the job is made (its Result carries it);
     submitted_at: the submission time the coordinator decided (late_policy.submission_time),
     as a timestamp.txt line, or "" where it is unknown (graded without a late penalty);
-    None: the files' own timestamp.txt, if any."""
+    None: the files' own timestamp.txt, if any; replay: recorded verdicts may be replayed
+    (judge/replay.py) from the folder the graders of the run share."""
 
     assignment: Assignment
     student: str
@@ -82,6 +84,7 @@ class Job:
     skipped: list[str] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
     submitted_at: str | None = None
+    replay: bool = True
     fingerprint: str = field(init=False)
 
     def __post_init__(self):
@@ -162,8 +165,10 @@ def grade(job: Job, scratch: Path | None = None, running: dict | None = None) ->
         work = Path(tempfile.mkdtemp(prefix=f"grade-{job.student}-", dir=scratch))
         folder = _prepare(job, gradable, work)
         log_path = work / "nbgrader.log"
-        returncode, killed = _nbgrader(folder, job, running, ["autograde", *_grading_options(folder, job)],
-                                       log_path, job.limits.time_s)
+        options = _grading_options(folder, job)
+        if job.replay and scratch is not None:  # shared by the graders of the run (or of a Dask worker)
+            options.append(f"--JudgedCells.replay_cache={Path(scratch).resolve() / REPLAYS_FOLDER}")
+        returncode, killed = _nbgrader(folder, job, running, ["autograde", *options], log_path, job.limits.time_s)
         graded = folder / "autograded" / job.student / job.assignment.name
         notebooks = {name: (graded / name).read_text() for name in job.assignment.notebooks
                      if (graded / name).is_file()}
