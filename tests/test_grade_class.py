@@ -22,7 +22,8 @@ from distributed import Client, LocalCluster
 
 from autograder.coordinator.course import copy_course, course_db_url
 from autograder.notebook.assignment import REPO, load_assignment
-from autograder.worker.grade import Job, Limits, grade, resident_grader
+from autograder.gradebook import AutoGrades
+from autograder.worker.grade import Job, Limits, Result, grade, resident_grader
 from autograder.gradebook import cell_scores
 import autograder.engines.local as local_engine
 from autograder.coordinator.class_run import ClassRun, grade_class
@@ -276,6 +277,26 @@ def test_a_submission_replaced_while_it_is_graded_is_graded_again(course, tmp_pa
     assert first["scores"] == {key: 0.0 for key in FULL}
     assert "1 submissions, 1 to grade" in printed[0]
     assert (second["status"], second["scores"]) == ("graded", FULL)
+
+
+def test_feedback_can_be_released_after_a_class_run(course, tmp_path):
+    """nbgrader release_feedback reads the submission's time and secret beside the feedback pages."""
+    copy = copy_course(tmp_path / "released", [ASSIGNMENT], repo=course)
+    run_nbgrader(copy, "generate_assignment", ASSIGNMENT, "--force")
+    folder = copy / "submitted" / "alice" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (folder / "timestamp.txt").write_text("2026-11-20 21:00:00.000000 UTC\n")
+    (folder / "submission_secret.txt").write_text("a secret of nbgrader submit\n")
+    grades = AutoGrades(None, {(ASSIGNMENT, test): points for test, points in FULL.items()}, {})
+    (copy / "reports").mkdir()
+    ClassRun(copy, load_assignment(ASSIGNMENT, copy), {}, copy / "reports").save(
+        Result("alice", "graded", [], grades=grades, notebooks={NOTEBOOK: "{}"}, feedback={"ps1.html": "<html>"}))
+    for saved in (copy / "autograded" / "alice" / ASSIGNMENT, copy / "feedback" / "alice" / ASSIGNMENT):
+        assert (saved / "timestamp.txt").read_text() == (folder / "timestamp.txt").read_text()
+        assert (saved / "submission_secret.txt").read_text() == (folder / "submission_secret.txt").read_text()
+    released = run_nbgrader(copy, "release_feedback", ASSIGNMENT, check=False)
+    assert released.returncode == 0, released.stderr[-2000:]
+    assert list((copy / "exchange" / "dl-course" / "feedback").glob("*.html"))
 
 
 def test_lms_entries_with_a_path_out_of_the_folder_are_refused_in_the_report(course, tmp_path):

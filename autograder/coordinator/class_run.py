@@ -41,6 +41,8 @@ from autograder.similarity import similarity_report
 from autograder.worker.grade import Job, Limits, Result, fingerprint, read_submission
 from autograder.worker.nbgrader_cli import run_nbgrader, run_nbgrader_together
 
+SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what nbgrader submit writes beside the notebooks
+
 
 def grade_class(course: Path, assignment_name: str, *, students: list[str] | None = None,
                 workers: int = 1, regrade: str = "changed", lms: Path | None = None,
@@ -232,6 +234,13 @@ class ClassRun:
                 feedback.mkdir(parents=True)
                 for name, text in result.feedback.items():
                     (feedback / name).write_text(text)
+            # nbgrader keeps the submission's time and secret beside its notebooks and pages:
+            # `nbgrader release_feedback` (and generate_feedback) read them there
+            handed_in = course / "submitted" / result.student / assignment.name
+            for name in SUBMISSION_FILES:
+                for folder in (destination, feedback):
+                    if (handed_in / name).is_file() and folder.is_dir():
+                        shutil.copy(handed_in / name, folder / name)
         else:
             record_failure(db, assignment.name, result.student)
         logs = self.reports / "logs"
