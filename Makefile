@@ -24,7 +24,7 @@ export JUPYTER_CONFIG_DIR ?= $(CACHE)/jupyter
 # The interpreter in use: the venv's once it exists, else the one that will make it.
 USED_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 
-.PHONY: venv check-python system-deps demo smoke test test-fast benchmark constraints clean
+.PHONY: venv check-python system-deps demo smoke test test-fast benchmark constraints clean hub hub-remove
 
 # Set-up, in order: a Python in the tested range (requires-python in pyproject.toml),
 # the Debian packages (scripts/system_deps.sh: installs them as root, else says how),
@@ -67,12 +67,26 @@ benchmark: system-deps venv
 	$(BIN)/python -m autograder.benchmark submission --full-data ../shared/data
 	$(BIN)/python -m autograder.benchmark class mnist --sizes 5 10 20 --workers 1 2
 
-test: SYSTEM_DEPS += --browser --postgres
+test: SYSTEM_DEPS += --browser --postgres --hub
 test: system-deps venv
 	$(BIN)/python -m pytest
 
 test-fast: system-deps venv
 	$(BIN)/python -m pytest -m "not slow"
+
+# The course on a local JupyterHub (hub/, README "Running the course on a JupyterHub"), as
+# root: the accounts dlc-instructor, dlc-ta, dlc-alice and dlc-bob, the course and its exchange
+# in /srv/dl-course, then the hub in the foreground on http://127.0.0.1:$(HUB_PORT) (Ctrl-C
+# stops it and every user's server). `make hub-remove` deletes the accounts and /srv/dl-course.
+HUB_PORT ?= 8000
+hub: SYSTEM_DEPS += --hub
+hub: system-deps venv
+	$(BIN)/python hub/course_hub.py setup
+	$(BIN)/python hub/course_hub.py info --url http://127.0.0.1:$(HUB_PORT)
+	DLC_HUB_PORT=$(HUB_PORT) $(BIN)/python -m jupyterhub -f hub/jupyterhub_config.py
+
+hub-remove: venv
+	$(BIN)/python hub/course_hub.py remove
 
 # After changing a pin in pyproject.toml: re-resolve constraints.txt for the lowest
 # supported Python (pip resolves for that version whichever interpreter runs it).

@@ -1,11 +1,17 @@
 #!/bin/sh
 # The Debian packages the kit needs, checked by make before anything is installed.
-#   scripts/system_deps.sh [--sandbox] [--browser] [--postgres] [--venv PYTHON]
+#   scripts/system_deps.sh [--sandbox] [--browser] [--postgres] [--hub] [--venv PYTHON]
 #   --sandbox      bubblewrap (bwrap), the sandbox grading kernels run in (make demo/test)
 #   --browser      chromium, the browser the browser tests drive (make test)
 #   --postgres     postgresql, the server programs (initdb, pg_ctl) with which the tests
 #                  start a throwaway PostgreSQL gradebook of their own (make test); Debian
 #                  keeps them off PATH, in /usr/lib/postgresql/<version>/bin
+#   --hub          what the course hub (make hub, tests/test_hub.py) needs beside the kit's
+#                  venv: useradd/chpasswd (passwd), runuser (util-linux), PAM's library
+#                  (libpam0g, which JupyterHub's PAM login loads), and Debian's
+#                  /usr/bin/python3.11, which the users' servers run on where the venv's own
+#                  Python is in a private folder (a pyenv under /root). The proxy is the
+#                  Python configurable-http-proxy from PyPI: no Node.js.
 #   --venv PYTHON  what PYTHON needs to make a venv: its ensurepip module, which Debian and
 #                  Ubuntu ship apart, in pythonX.Y-venv
 # Quick and silent when everything is there. As root it installs what is missing with
@@ -14,6 +20,9 @@
 set -eu
 
 missing=""
+have_sbin() {
+    command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
+}
 while [ $# -gt 0 ]; do
     case "$1" in
         --sandbox)
@@ -28,6 +37,15 @@ while [ $# -gt 0 ]; do
                 || ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
                 || missing="$missing postgresql"
             shift ;;
+        --hub)
+            # (root's tools: in /usr/sbin, which an ordinary account's PATH may not hold)
+            for tool in useradd chpasswd; do
+                have_sbin "$tool" || { missing="$missing passwd"; break; }
+            done
+            have_sbin runuser || missing="$missing util-linux"
+            { ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libpam\.so\.0' || missing="$missing libpam0g"
+            [ -x /usr/bin/python3.11 ] || missing="$missing python3.11"
+            shift ;;
         --venv)
             python=$2
             shift 2
@@ -41,7 +59,7 @@ while [ $# -gt 0 ]; do
                 fi
             fi ;;
         *)
-            echo "usage: $0 [--sandbox] [--browser] [--postgres] [--venv PYTHON]" >&2
+            echo "usage: $0 [--sandbox] [--browser] [--postgres] [--hub] [--venv PYTHON]" >&2
             exit 2 ;;
     esac
 done
