@@ -251,7 +251,7 @@ def assert_dense_layers(model, units, activations=None, name="model"):
             f"(with units {[layer.units for layer in dense]})"
         )
     for i, layer in enumerate(dense):
-        where = f"{name}: Dense layer {i + 1} ({layer.name})"
+        where = f"{name}: Dense layer {i + 1}"
         if layer.units != units[i]:
             raise AssertionError(f"{where}: expected {units[i]} units, got {layer.units}")
         if activations is not None:

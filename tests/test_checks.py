@@ -199,13 +199,13 @@ def test_assert_dense_layers():
     assert checks.assert_dense_layers(model, [32, 10]) is None
     assert checks.assert_dense_layers(model, [32, 10], ["relu", "linear"]) is None
     assert checks.assert_dense_layers(model, [32, 10], ["ReLU", None]) is None
-    message = r"model: Dense layer 2 \(dense\w*\): expected 8 units, got 10"
+    message = r"model: Dense layer 2: expected 8 units, got 10"
     with pytest.raises(AssertionError, match=message):
         checks.assert_dense_layers(model, [32, 8])
     message = re.escape("expected 3 Dense layers, got 2 (with units [32, 10])")
     with pytest.raises(AssertionError, match=message):
         checks.assert_dense_layers(model, [64, 32, 10])
-    message = r"Dense layer 1 \(dense\w*\): expected activation 'sigmoid', got 'relu'"
+    message = r"Dense layer 1: expected activation 'sigmoid', got 'relu'"
     with pytest.raises(AssertionError, match=message):
         checks.assert_dense_layers(model, [32, 10], ["sigmoid", "linear"])
     with pytest.raises(AssertionError, match="expected activation 'softmax', got 'linear'"):

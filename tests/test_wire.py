@@ -99,6 +99,27 @@ def test_a_keras_model_crosses_as_its_config_and_is_rebuilt_compiled():
     assert isinstance(callback, keras.callbacks.EarlyStopping) and callback.patience == 3
 
 
+def test_a_model_crosses_under_the_names_a_fresh_session_gives_whatever_was_built_before():
+    """Keras numbers the names it makes up per session: the same answer must send the same config."""
+    keras = pytest.importorskip("keras")
+
+    def answer():
+        inputs = keras.Input((4,))
+        outputs = keras.layers.Dense(3)(keras.layers.Dense(8, activation="relu", name="hidden")(inputs))
+        model = keras.Model(inputs, outputs)
+        model.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+        return model
+
+    first = probe.StudentEncoder().keras_config(keras, answer())
+    for _ in range(3):  # a student's experiments in between
+        keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)]).compile(optimizer=keras.optimizers.Adam())
+    again = probe.StudentEncoder().keras_config(keras, answer())
+    assert json.dumps(first) == json.dumps(again)
+    rebuilt = from_student(answer())
+    assert [layer.name for layer in rebuilt.layers] == ["input_layer", "hidden", "dense"]  # a name the student gave stays
+    assert rebuilt.name == "functional" and rebuilt.optimizer.name == "adam"
+
+
 def test_a_loss_the_student_wrote_is_replaced_by_the_keras_loss_with_the_same_values():
     keras = pytest.importorskip("keras")
 
