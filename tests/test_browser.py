@@ -23,7 +23,7 @@ from autograder.coordinator.course import copy_course, submit
 from autograder.worker.nbgrader_cli import nbgrader_env, run_nbgrader
 from autograder.notebook.submissions import master_answers, nbgrader_id, solved
 from tests.conftest import CALL_REPORT
-from tests.servers import free_port, wait_for_jupyter
+from tests.servers import chromium, free_port, wait_for_jupyter
 
 CHROMIUM = shutil.which("chromium")
 
@@ -35,7 +35,7 @@ pytestmark = [
 ]
 
 if CHROMIUM is not None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 ASSIGNMENT = "fashion_mnist"  # the smallest assignment: its solution validates in about 30 s
@@ -138,12 +138,8 @@ def browser():
     """Debian's chromium (no browser download: Playwright is only the driver)."""
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium(CHROMIUM) as browser:
+        yield browser
 
 
 @pytest.fixture

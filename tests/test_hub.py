@@ -36,7 +36,7 @@ from autograder.notebook.assignment import REPO, load_assignment
 from autograder.notebook.submissions import nbgrader_id, solved
 from autograder.worker.nbgrader_cli import run_nbgrader
 from tests.conftest import CALL_REPORT
-from tests.servers import free_port
+from tests.servers import chromium, free_port, wait_for_jupyter
 
 CHROMIUM = shutil.which("chromium")
 MISSING = [tool for tool in ("useradd", "runuser", "chpasswd", "bwrap") if shutil.which(tool) is None]
@@ -61,7 +61,7 @@ def on_a_real_hub(test):
 
 
 if CHROMIUM is not None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
 ARTIFACTS = REPO / "test-artifacts" / "hub"
 COURSE_HUB = REPO / "hub" / "course_hub.py"
@@ -132,7 +132,7 @@ def hub():
         server = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(REPO / "hub" / "jupyterhub_config.py")],
                                   cwd=root / "hub", env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
-        _wait_for_hub(server, f"{url}/hub/health", log_path)
+        wait_for_jupyter(server, f"{url}/hub/health", log_path, what="JupyterHub")
         yield Hub(url, root, passwords, env, log_path)
     finally:
         if server is not None:
@@ -151,12 +151,8 @@ def hub():
 
 @pytest.fixture(scope="module")
 def browser(hub):
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium(CHROMIUM) as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -359,19 +355,6 @@ def test_a_course_round_trip_on_the_hub_with_attacks(hub, browser, failure_shots
 
 
 # --- Helpers ---
-
-def _wait_for_hub(server, url: str, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"JupyterHub exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.3)  # polling a process's port: nothing in a browser to wait on yet
-    pytest.fail(f"JupyterHub did not answer within 120 s:\n{log.read_text()}")
-
 
 def _login(browser, hub: Hub, user: str):
     """A browser page logged in to the hub as ``user`` (its own cookies), their JupyterLab open."""
