@@ -419,7 +419,7 @@ def print_logins(layout: Layout, url: str) -> None:
     print(f"Passwords: {layout.passwords_file} (root only). The course folder: {layout.course}; "
           f"the exchange: {layout.exchange}.")
     print("The instructor's class command, from a root shell:")
-    print(f"  .venv/bin/python hub/course_hub.py as-instructor -- python -m autograder.grade_class <assignment>")
+    print("  .venv/bin/python hub/course_hub.py as-instructor -- python -m autograder.grade_class <assignment>")
     print("or in the instructor's JupyterLab terminal: python -m autograder.grade_class <assignment>")
     print("Stop the hub with Ctrl-C; `make hub-remove` deletes the demo accounts and folders.\n")
 
