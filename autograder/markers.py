@@ -43,6 +43,11 @@ SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 # read by the class report's item analysis, dropped from feedback (preprocessors.HideGraderOutputs).
 CHECKS_MIME = "application/vnd.dl-course.checks+json"
 
+# The judge's count of the test cells it replayed and computed, a line of each notebook's grading
+# log (nbgrader_ext/judged_cells.py); scripts/replay_hit_rate.py reads it back.
+REPLAY_COUNT_LOG = "Judge: %d test cell(s) replayed, %d judged"
+REPLAY_COUNT = re.compile(r"Judge: (\d+) test cell\(s\) replayed, (\d+) judged")
+
 # Checks in test cells (autograder/judge/): calls of functions named so, and the comments on a check's first line.
 CHECK_PREFIXES = ("assert_", "check_")
 WEIGHT = re.compile(r"#\s*(?:format,\s*)?weight:\s*(\d+(?:\.\d+)?)")  # its share of the cell's points

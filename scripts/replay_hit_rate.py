@@ -10,7 +10,6 @@ and the seconds the run took. A figure for the README and the notes, not a test.
 """
 
 import argparse
-import re
 import sys
 import tempfile
 import time
@@ -20,9 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograder.coordinator.class_run import grade_class  # noqa: E402
 from autograder.coordinator.course import copy_course, submit  # noqa: E402
+from autograder.markers import REPLAY_COUNT  # noqa: E402
 from tests.course_fixtures import pipeline_class  # noqa: E402
-
-JUDGE_LINE = re.compile(r"Judge: (\d+) test cell\(s\) replayed, (\d+) judged")
 
 
 def hit_rate(assignment: str, workers: int) -> None:
@@ -36,7 +34,7 @@ def hit_rate(assignment: str, workers: int) -> None:
         seconds = time.perf_counter() - start
         replayed = judged = counted = 0
         for log in (course / "reports" / assignment / "logs").glob("*.log"):
-            found = JUDGE_LINE.findall(log.read_text())  # one line per notebook (the log keeps its tail)
+            found = REPLAY_COUNT.findall(log.read_text())  # one line per notebook (the log keeps its tail)
             counted += bool(found)
             replayed += sum(int(hits) for hits, _ in found)
             judged += sum(int(misses) for _, misses in found)

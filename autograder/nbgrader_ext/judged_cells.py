@@ -17,7 +17,7 @@ from traitlets.config import LoggingConfigurable
 from autograder.judge.replay import ReplayCache, ReplayingJudge, code_salt, digest
 from autograder.judge.session import Judge
 from autograder.judge.verdicts import Verdict
-from autograder.markers import DEAD_KERNEL_ERROR
+from autograder.markers import DEAD_KERNEL_ERROR, REPLAY_COUNT_LOG
 from autograder.nbgrader_ext.cell_limits import error_output
 from autograder.nbgrader_ext.sandbox import SandboxedKernelManager
 from autograder.settings import JUDGE_MEMORY_MB
@@ -51,16 +51,17 @@ class JudgedCells(LoggingConfigurable):
         def make_judge(run_in_kernel):
             return Judge(run_in_kernel, threads=threads, log=self.log, memory_mb=self.judge_memory_mb)
 
-        if not self.replay_cache:
+        cache = ReplayCache(self.replay_cache) if self.replay_cache else None
+        if cache is None:
             self._judge = make_judge(self.run_in_kernel)
-            return super().preprocess(nb, resources, km=km)
-        cache = ReplayCache(self.replay_cache)
-        salt = digest(code_salt(), str(threads), str(self.judge_memory_mb))
-        self._judge = ReplayingJudge(make_judge, self.run_in_kernel, cache, salt, log=self.log)
+        else:
+            salt = digest(code_salt(), str(threads), str(self.judge_memory_mb))
+            self._judge = ReplayingJudge(make_judge, self.run_in_kernel, cache, salt, log=self.log)
         try:
             return super().preprocess(nb, resources, km=km)
         finally:
-            self.log.info("Judge: %d test cell(s) replayed, %d judged", cache.hits, cache.misses)
+            if cache is not None:
+                self.log.info(REPLAY_COUNT_LOG, cache.hits, cache.misses)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell) or not self.judge:
