@@ -9,16 +9,21 @@ the submission (with its timestamp), each cell's auto score and whether it needs
 grading, and the auto comments; and what nbgrader's AssignLatePenalties (the course's
 CourseLatePenalties) writes: each notebook's late penalty and the student's extension.
 Manual scores already in the course gradebook are kept. ``cell_scores`` reads a student's
-scores back for the report and the progress lines.
+scores back for the report and the progress lines; ``export_grades`` writes the grades file
+that ``nbgrader export`` writes.
 """
 
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps import ExportApp
+from nbgrader.coursedir import CourseDirectory
 from sqlalchemy.exc import SAWarning
+from traitlets.config.loader import PyFileConfigLoader
 
 
 @dataclass
@@ -106,3 +111,20 @@ def cell_scores(db_url: str, assignment: str, student: str) -> dict[str, float]:
         return {grade.name: float(grade.score) for notebook in submission.notebooks
                 for grade in notebook.grades}
 
+
+
+def export_grades(course: Path, db_url: str, destination: Path) -> bool:
+    """Write what ``nbgrader export --to=<destination>`` run in ``course`` writes, in this
+    process (no new Python, no second nbgrader start): nbgrader's CSV exporter, configured by
+    the course's nbgrader_config.py, over the gradebook at ``db_url``. False, writing nothing,
+    where that file names an exporter of its own (``ExportApp.plugin_class``, which nbgrader
+    imports from the course folder): ``nbgrader export`` is then the way to run it."""
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    if "plugin_class" in config.ExportApp:
+        return False
+    app = ExportApp(config=config)
+    exporter = app.plugin_class(parent=app)
+    exporter.to = str(destination)
+    with Gradebook(db_url, CourseDirectory(config=config, root=str(course)).course_id) as gradebook:
+        exporter.export(gradebook)
+    return True

@@ -9,7 +9,7 @@ from nbformat.v4 import new_code_cell
 from nbgrader.api import Gradebook
 
 from autograder.coordinator.course import db_url
-from autograder.gradebook import AutoGrades, cell_scores, merge_grades, read_grades, record_failure
+from autograder.gradebook import AutoGrades, cell_scores, export_grades, merge_grades, read_grades, record_failure
 from autograder.worker.nbgrader_cli import run_nbgrader
 from tests.nbfactory import answer_cell, graded_cell, new_course, write_notebook
 
@@ -89,3 +89,24 @@ def test_a_failed_grading_records_zero_for_every_test_and_keeps_manual_grades(co
     assert cell_scores(db_url(course), ASSIGNMENT, "dave") == {"test_one": 0.0, "test_two": 0.0, "why": 2.0}
     record_failure(db_url(course), ASSIGNMENT, "erin")  # never graded before: a submission of zeros
     assert cell_scores(db_url(course), ASSIGNMENT, "erin") == {"test_one": 0.0, "test_two": 0.0, "why": 0.0}
+
+
+def test_the_grades_file_is_the_one_nbgrader_export_writes(course, tmp_path):
+    merge_grades(db_url(course), ASSIGNMENT, "carol", worker_grades())
+    record_failure(db_url(course), ASSIGNMENT, "dave")
+    assert export_grades(course, db_url(course), tmp_path / "here.csv")
+    run_nbgrader(course, "export", f"--to={tmp_path / 'nbgrader.csv'}")
+    here = (tmp_path / "here.csv").read_text()
+    assert here == (tmp_path / "nbgrader.csv").read_text()
+    assert "carol" in here and "dave" in here
+
+
+def test_a_course_with_an_exporter_of_its_own_is_left_to_nbgrader_export(course, tmp_path):
+    config = course / "nbgrader_config.py"
+    kept = config.read_text()
+    try:
+        config.write_text(kept + '\nc.ExportApp.plugin_class = "my_exporter.MyExporter"\n')
+        assert not export_grades(course, db_url(course), tmp_path / "grades.csv")
+        assert not (tmp_path / "grades.csv").exists()
+    finally:
+        config.write_text(kept)

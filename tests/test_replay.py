@@ -4,7 +4,11 @@ answer of the kernel matched. Here with a deterministic stand-in for the judge a
 kernel whose answers are a student's; the same class graded with and without the cache,
 through nbgrader, is in test_grade_class.py."""
 
-from autograder.judge.replay import ReplayCache, ReplayingJudge
+import subprocess
+import sys
+import threading
+
+from autograder.judge.replay import ReplayCache, ReplayingJudge, computing, digest
 from autograder.judge.verdicts import Check, Verdict
 
 NOTEBOOK = [("trusted", "import numpy as np"), ("cell", "test_a", 2.0), ("trusted", "helper = 1"),
@@ -113,3 +117,91 @@ def test_another_salt_replays_nothing(tmp_path):
     judge.run_trusted("import numpy as np")
     judge.judge_cell("test_a", 2.0)
     assert cache.hits == 0
+
+
+# Graders side by side: one waits for what another is computing instead of computing it too.
+
+class GatedJudge(StandInJudge):
+    """A stand-in judge that, once its student's kernel has answered its first request, holds
+    until ``gate`` opens, as a judge training a model would."""
+
+    def __init__(self, run_in_kernel, gate: threading.Event, holding: threading.Event):
+        def run_then_hold(code):
+            outputs = run_in_kernel(code)
+            if not holding.is_set():
+                holding.set()
+                assert gate.wait(30)
+            return outputs
+
+        super().__init__(run_then_hold)
+
+
+def grade_in_thread(notebook, kernel, cache, make_judge):
+    """Grade in a thread of its own, as a worker of a class run does; (thread, its outcome)."""
+    outcome = {}
+
+    def work():
+        judge = ReplayingJudge(lambda run: outcome.setdefault("judge", make_judge(run)), kernel, cache, salt="s")
+        outcome["verdicts"] = [judge.judge_cell(a[1], a[2]) if a[0] == "cell" else judge.run_trusted(a[1])
+                               for a in notebook]
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread, outcome
+
+
+def scores(outcome):
+    return [(v.score, [(c.label, c.message) for c in v.checks]) for v in outcome["verdicts"] if v is not None]
+
+
+def test_a_grader_waits_for_the_verdict_another_is_computing_instead_of_computing_it(tmp_path):
+    gate, holding = threading.Event(), threading.Event()
+    first_thread, first = grade_in_thread(NOTEBOOK, Kernel(answers()), ReplayCache(tmp_path),
+                                          lambda run: GatedJudge(run, gate, holding))
+    assert holding.wait(30)  # the first grader computes test_a, its kernel's first answer in hand
+    kernel = Kernel(answers())
+    second_thread, second = grade_in_thread(NOTEBOOK, kernel, ReplayCache(tmp_path), StandInJudge)
+    second_thread.join(0.5)
+    assert second_thread.is_alive() and kernel.calls == ["test_a: first"]  # the same answer: waiting, not computing
+    gate.set()
+    first_thread.join(30), second_thread.join(30)
+    plain, _ = grade(NOTEBOOK, Kernel(answers()))
+    assert scores(first) == scores(second) == plain
+    assert first["judge"].work == 3 and second["judge"].work == 0  # computed once, replayed by the other
+    assert len(kernel.calls) == 6  # the student's code ran as without the cache
+
+
+def test_a_grader_whose_student_answers_otherwise_does_not_wait(tmp_path):
+    gate, holding = threading.Event(), threading.Event()
+    first_thread, _ = grade_in_thread(NOTEBOOK, Kernel(answers()), ReplayCache(tmp_path),
+                                      lambda run: GatedJudge(run, gate, holding))
+    assert holding.wait(30)
+    student = answers({"test_a"})
+    second_thread, second = grade_in_thread(NOTEBOOK, Kernel(student), ReplayCache(tmp_path), StandInJudge)
+    second_thread.join(30)
+    assert not second_thread.is_alive()  # done while the first grader still computes
+    gate.set(), first_thread.join(30)
+    assert scores(second) == grade(NOTEBOOK, Kernel(student))[0]
+    assert second["judge"].work == 3  # test_a answered otherwise: computed from there on
+
+
+def test_a_grader_whose_claim_dies_with_it_is_not_waited_for(tmp_path):
+    cache = ReplayCache(tmp_path)
+    entry = digest(ReplayingJudge(StandInJudge, Kernel({}), cache, salt="s")._state, "trusted", "import numpy as np")
+    claimed = tmp_path / "locks" / computing(digest(entry, "cell", "test_a", "2.0"))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(claimed)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    thread, outcome = grade_in_thread(NOTEBOOK, Kernel(answers()), cache, StandInJudge)
+    thread.join(0.5)
+    assert thread.is_alive() and "judge" in outcome and outcome["judge"].work == 0  # waiting for the claim
+    holder.kill(), holder.wait()
+    thread.join(30)
+    assert not thread.is_alive() and outcome["judge"].work == 3  # its grader died: computed here
+    assert scores(outcome) == grade(NOTEBOOK, Kernel(answers()))[0]
+
+
+HOLD_LOCK = """import fcntl, os, sys, time
+handle = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(handle, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(60)"""

@@ -10,8 +10,8 @@ an interrupted run (Ctrl-C) resumes where it stopped and never grades a student 
 student's feedback HTML (hidden tests are never shown) is rendered by the worker that graded
 them and saved with the result; ``nbgrader generate_feedback`` runs here, at the end, only
 for students whose pages are missing (manual grades kept across a regrade). Then the grades
-CSV (``nbgrader export``), the class report, the similarity report, item analysis and the
-regrades.
+CSV (what ``nbgrader export`` writes: gradebook.export_grades), the class report, the
+similarity report, item analysis and the regrades.
 """
 
 import json
@@ -31,7 +31,7 @@ from autograder.coordinator.lms_collect import collect_from_lms, load_lms_times
 from autograder.coordinator.regrades import previous_checks, record_regrades
 from autograder.coordinator.report import write_report
 from autograder.engines import Engine, engine_for
-from autograder.gradebook import cell_scores, merge_grades, record_failure
+from autograder.gradebook import cell_scores, export_grades, merge_grades, record_failure
 from autograder.nbgrader_ext.late_policy import (
     SubmissionTime, course_policy, late_facts, recorded_time, set_due_date, submission_time,
 )
@@ -124,7 +124,8 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
             run_nbgrader(course, "generate_feedback", assignment_name, "--force",
                          f"--CourseDirectory.student_id_exclude={','.join(current)}", check=False)
     with _timed(fixed, "export"):
-        run_nbgrader(course, "export", f"--to={reports / 'nbgrader_grades.csv'}")
+        if not export_grades(course, course_db_url(course), reports / "nbgrader_grades.csv"):
+            run_nbgrader(course, "export", f"--to={reports / 'nbgrader_grades.csv'}")
     with _timed(fixed, "report"):
         rows = [{"student": s, "status": state[s]["status"], "reason": state[s]["reason"],
                  "scores": {} if state[s]["status"] == st.REFUSED

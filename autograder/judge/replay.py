@@ -17,19 +17,35 @@ replaying for the rest of the notebook: the judge then catches up, running the c
 skipped (locked cells, and test cells fed with the answers this student's kernel gave,
 without asking it again), and goes on live, recording as it goes. A grade is therefore
 the same with and without the cache (tests/test_replay.py grades classes both ways).
+
+Graders of a run work side by side, often on the same answers at the same time (a class's
+first students, all of whom return the baseline the text fixes). So a grader that computes
+marks what it is working on, with locks the operating system drops if the grader dies: the
+state whose next record it is computing (``computing``), and the state it has left without
+knowing yet where it goes, while its student's kernel answers a request or runs the cells up
+to the next test cell (``leaving``). A grader that finds no record where another is computing
+it waits for that record instead of computing it too (``ReplayCache.record_or_claim``); one
+that follows another that is leaving waits for it to arrive, which tells whether the two are
+on the same path, rather than computing the whole notebook's verdicts again to catch up.
+Waiting changes no grade: a record that does not come (the other went elsewhere, died, or
+took longer than ``WAIT_LIMIT_S``) is computed here.
 """
 
+import fcntl
 import functools
 import hashlib
 import importlib.metadata
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from autograder.judge.verdicts import Check, Verdict
 
 REPLAY_VERSION = "1"  # bumped when what a record holds changes
+WAIT_LIMIT_S = 30  # the longest a grader waits for a record another grader is computing
+POLL_S = 0.02  # how often a waiting grader looks again
 
 
 def digest(*parts: str) -> str:
@@ -68,12 +84,14 @@ def outputs_text(outputs: list) -> str:
 
 class ReplayCache:
     """Records in ``folder``: state -> {"request": code} or {"verdict": ...}. Writes are atomic;
-    two workers writing the same state write the same record (the judge is deterministic)."""
+    two workers writing the same state write the same record (the judge is deterministic).
+    Claims (``claim``, ``release``): what this grader is working on, as locks in ``locks/``."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "locks").mkdir(parents=True, exist_ok=True)
         self.hits = self.misses = 0
+        self._claims: dict[str, int] = {}  # lock name -> open file holding it
 
     def get(self, state: str) -> dict | None:
         try:
@@ -88,6 +106,76 @@ class ReplayCache:
         with os.fdopen(handle, "w") as out:
             json.dump(record, out)
         os.replace(temporary, shelf / state)
+
+    def record_or_claim(self, state: str, came_from: str | None = None) -> dict | None:
+        """The record of ``state``, waiting for it while another grader computes it; or None,
+        with ``computing(state)`` claimed by this grader, which is to compute it.
+        came_from: the state before (the request that led here, or the last cell's verdict):
+        while another grader is leaving it, whether it comes here too is not known yet."""
+        deadline = time.monotonic() + WAIT_LIMIT_S
+        while True:
+            record = self.get(state)
+            if record is not None:
+                return record
+            others_at_work = (came_from is not None and self._busy(leaving(came_from))) or self._busy(computing(state))
+            if others_at_work and time.monotonic() < deadline:
+                time.sleep(POLL_S)
+                continue
+            if self.claim(computing(state)) or time.monotonic() >= deadline:
+                record = self.get(state)  # written between the look and the claim
+                if record is not None:
+                    self.release(computing(state))
+                return record
+
+    def claim(self, name: str) -> bool:
+        """Mark ``name`` as this grader's work until ``release``; False where another grader
+        holds it (both then compute, and record the same)."""
+        if name in self._claims:
+            return True
+        handle = os.open(self.folder / "locks" / name, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(handle)
+            return False
+        self._claims[name] = handle
+        return True
+
+    def release(self, name: str) -> None:
+        handle = self._claims.pop(name, None)
+        if handle is not None:
+            os.close(handle)  # closing the file drops its lock
+
+    def release_all(self) -> None:
+        for name in list(self._claims):
+            self.release(name)
+
+    def _busy(self, name: str) -> bool:
+        """Whether another grader holds ``name``."""
+        if name in self._claims:
+            return False
+        try:
+            handle = os.open(self.folder / "locks" / name, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return False
+        except OSError:
+            return True
+        finally:
+            os.close(handle)
+
+
+def computing(state: str) -> str:
+    """The claim of a grader computing the record of ``state``."""
+    return f"{state}.computing"
+
+
+def leaving(state: str) -> str:
+    """The claim of a grader that has left ``state`` for a state it does not know yet: its
+    student's kernel answers the request recorded there, or runs the cells after its verdict."""
+    return f"{state}.leaving"
 
 
 def verdict_record(verdict: Verdict) -> dict:
@@ -114,6 +202,7 @@ class ReplayingJudge:
         self._pending: list[tuple] = []    # what the judge skipped: ("trusted", source) or ("cell", source, points, exchanges)
         self._served: list[tuple] = []     # (code, outputs) the channel hands the judge instead of asking the kernel
         self._recording: str | None = None  # the state a live cell records its next request under
+        self._left: str | None = None  # the state of the last verdict
 
     def run_trusted(self, source: str) -> None:
         self._state = digest(self._state, "trusted", source)
@@ -138,18 +227,18 @@ class ReplayingJudge:
     def _replay(self) -> tuple[Verdict | None, list]:
         """Follow the recorded requests while the kernel answers as recorded; the recorded
         verdict, or None and the (code, outputs) exchanged before the record ran out or differed."""
-        state, exchanges = self._state, []
+        state, came_from, exchanges = self._state, self._left, []
         while True:
-            record = self._cache.get(state)
+            record = self._cache.record_or_claim(state, came_from)
             if record is None or "request" not in record and "verdict" not in record:
                 return None, exchanges
             if "verdict" in record:
-                self._state = state
+                self._state = self._left = state
                 return verdict_from(record["verdict"]), exchanges
             code = record["request"]
             outputs = self._kernel(code)
             exchanges.append((code, outputs))
-            state = digest(state, code, outputs_text(outputs))
+            state, came_from = digest(state, code, outputs_text(outputs)), state
 
     def _catch_up(self) -> None:
         """Run what replaying skipped, feeding the skipped test cells the answers the kernel
@@ -167,11 +256,21 @@ class ReplayingJudge:
 
     def _judge_live(self, source: str, points: float) -> Verdict:
         self._recording = self._state
-        verdict = self._judge.judge_cell(source, points)
-        self._check_served(source)
-        self._state = self._recording
-        self._cache.put(self._state, {"verdict": verdict_record(verdict)})
-        self._recording = None
+        self._cache.claim(computing(self._state))
+        if self._left is not None:
+            self._cache.release(leaving(self._left))
+        try:
+            verdict = self._judge.judge_cell(source, points)
+            self._check_served(source)
+            self._state = self._left = self._recording
+            self._cache.claim(leaving(self._state))  # until the next test cell: others may follow
+            self._cache.put(self._state, {"verdict": verdict_record(verdict)})
+            self._cache.release(computing(self._state))
+        except BaseException:
+            self._cache.release_all()
+            raise
+        finally:
+            self._recording = None
         return verdict
 
     def _check_served(self, source: str) -> None:
@@ -182,6 +281,11 @@ class ReplayingJudge:
     def _channel(self, code: str) -> list:
         """The judge's way into the student's kernel: served from what the kernel answered
         already where the judge asks it again, else asked now (and recorded when live)."""
+        recording = self._recording
+        if recording is not None:  # recorded before the kernel answers: others' kernels can start on it
+            self._cache.claim(leaving(recording))
+            self._cache.put(recording, {"request": code})
+            self._cache.release(computing(recording))
         if self._served:
             served_code, outputs = self._served.pop(0)
             if served_code != code:  # never met in practice: the judge is deterministic
@@ -191,7 +295,8 @@ class ReplayingJudge:
                 outputs = self._kernel(code)
         else:
             outputs = self._kernel(code)
-        if self._recording is not None:
-            self._cache.put(self._recording, {"request": code})
-            self._recording = digest(self._recording, code, outputs_text(outputs))
+        if recording is not None:
+            self._recording = digest(recording, code, outputs_text(outputs))
+            self._cache.claim(computing(self._recording))
+            self._cache.release(leaving(recording))
         return outputs

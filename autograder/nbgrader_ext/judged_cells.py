@@ -61,6 +61,7 @@ class JudgedCells(LoggingConfigurable):
             return super().preprocess(nb, resources, km=km)
         finally:
             if cache is not None:
+                cache.release_all()  # a notebook stopped mid-cell (dead kernel, time limit)
                 self.log.info(REPLAY_COUNT_LOG, cache.hits, cache.misses)
 
     def preprocess_cell(self, cell, resources, index):
