@@ -8,7 +8,8 @@ import subprocess
 import sys
 import threading
 
-from autograder.judge.replay import ReplayCache, ReplayingJudge, computing, digest
+from autograder.judge import replay
+from autograder.judge.replay import ReplayCache, ReplayingJudge, computing, digest, leaving
 from autograder.judge.verdicts import Check, Verdict
 
 NOTEBOOK = [("trusted", "import numpy as np"), ("cell", "test_a", 2.0), ("trusted", "helper = 1"),
@@ -205,3 +206,14 @@ handle = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
 fcntl.flock(handle, fcntl.LOCK_EX)
 print("held", flush=True)
 time.sleep(60)"""
+
+
+def test_a_grader_waits_for_another_to_arrive_no_longer_than_catching_up_would_take(tmp_path, monkeypatch):
+    monkeypatch.setattr(replay, "LEAVING_WAIT_S", 0.5)
+    leader = ReplayingJudge(StandInJudge, Kernel(answers()), ReplayCache(tmp_path), salt="s")
+    leader.run_trusted("import numpy as np")
+    leader.judge_cell("test_a", 2.0)  # and it keeps its claim: its student's cells run for minutes
+    thread, outcome = grade_in_thread(NOTEBOOK, Kernel(answers()), ReplayCache(tmp_path), StandInJudge)
+    thread.join(10)  # not WAIT_LIMIT_S: test_a's verdict took the judge no time to compute
+    assert not thread.is_alive() and outcome["judge"].work == 3
+    assert scores(outcome) == grade(NOTEBOOK, Kernel(answers()))[0]

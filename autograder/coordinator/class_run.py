@@ -20,6 +20,7 @@ import signal
 import tempfile
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +34,13 @@ from autograder.coordinator.report import write_report
 from autograder.engines import Engine, engine_for
 from autograder.gradebook import cell_scores, export_grades, merge_grades, record_failure
 from autograder.nbgrader_ext.late_policy import (
-    SubmissionTime, course_policy, late_facts, recorded_time, set_due_date, submission_time,
+    SubmissionTime, course_policy, late_facts, recorded_due_date, recorded_time, set_due_date, submission_time,
 )
 from autograder.nbgrader_ext.sandbox import SandboxUnavailable, host_problem
 from autograder.notebook.assignment import Assignment, load_assignment
 from autograder.similarity import similarity_report
 from autograder.worker.grade import Job, Limits, Result, fingerprint, read_submission
-from autograder.worker.nbgrader_cli import run_nbgrader, run_nbgrader_together
+from autograder.worker.nbgrader_cli import run_nbgrader
 
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what nbgrader submit writes beside the notebooks
 
@@ -91,33 +92,36 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
     with tempfile.TemporaryDirectory(prefix=f"kit-grade-{assignment_name}-") as scratch:
         scratch = Path(scratch)
         engine = engine_for(None, workers, scratch, None, progress) if chosen and scheduler is None else None
-        if engine:  # its graders start (Python, nbgrader, TensorFlow) while the run prepares
+        if engine:  # its graders start (Python, nbgrader) while the run prepares
             engine.start_graders(min(workers, len(chosen)))
-        # the release and, when someone is to be graded, the template course (a copy and
-        # its private gradebook), side by side
-        commands = [(course, ["generate_assignment", assignment_name, "--force"], False)]
-        if chosen:
-            template = copy_course(scratch / "template", [assignment_name], repo=course)
-            commands.append((template, ["generate_assignment", assignment_name, "--force"], True))
-        try:
-            with _timed(fixed, "release and template" if chosen else "release"):
-                run_nbgrader_together(commands)
-        except BaseException:
-            if engine:
-                engine.close(stopping=False)
-            raise
-        assignment = load_assignment(assignment_name, course)
         policy = course_policy(course)
-        due = set_due_date(course_db_url(course), assignment_name, policy)
-        if chosen:  # the template grades under the course's due date and extensions
-            set_due_date(db_url(template), assignment_name, policy, due)
-            if (course / policy.extensions_file).is_file():
-                shutil.copy(course / policy.extensions_file, template / policy.extensions_file)
-            jobs = [Job(assignment, s, template, *submissions[s], limits=limits,
-                        submitted_at=_time_to_grade(times[s], due), replay=replay) for s in chosen]
-            engine = engine or engine_for(scheduler, workers, scratch, template, progress)
-            run = ClassRun(course, assignment, state, reports, times, progress)
-            fixed[f"saving {len(jobs)} results"] = run.grade(jobs, engine)
+        due = policy.due_date(assignment_name) or recorded_due_date(course_db_url(course), assignment_name)
+        # the course's release and gradebook are needed by the first result saved, not by the
+        # graders: made while the first students are graded, from the template's course copy
+        with ThreadPoolExecutor(max_workers=1) as background:
+            released = background.submit(_release, course, assignment_name, policy)
+            try:
+                if chosen:  # the template course (a copy and its private gradebook) first
+                    template = copy_course(scratch / "template", [assignment_name], repo=course)
+                    with _timed(fixed, "template"):
+                        _generate_template(template, assignment_name, engine)
+                    # the template grades under the course's due date and extensions
+                    set_due_date(db_url(template), assignment_name, policy, due)
+                    if (course / policy.extensions_file).is_file():
+                        shutil.copy(course / policy.extensions_file, template / policy.extensions_file)
+                    assignment = load_assignment(assignment_name, template)
+                    jobs = [Job(assignment, s, template, *submissions[s], limits=limits,
+                                submitted_at=_time_to_grade(times[s], due), replay=replay) for s in chosen]
+                    engine = engine or engine_for(scheduler, workers, scratch, template, progress)
+                    run = ClassRun(course, assignment, state, reports, times, progress, released)
+                    fixed[f"saving {len(jobs)} results"] = run.grade(jobs, engine)
+            except BaseException:
+                if engine:
+                    engine.close(stopping=False)
+                raise
+            with _timed(fixed, "release"):  # done by now where anyone was graded
+                released.result()
+    assignment = load_assignment(assignment_name, course)
     stale, current = _feedback_to_write(course, assignment_name)
     if stale:  # the workers rendered the rest: students with manual grades kept, pages nbgrader failed
         with _timed(fixed, f"feedback for {len(stale)}"):
@@ -148,6 +152,26 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
     return rows
 
 
+def _generate_template(template: Path, assignment: str, engine) -> None:
+    """``nbgrader generate_assignment`` in the template course: in one of the local engine's
+    graders where there is one (started already: no new Python), else in a new process."""
+    args = ["generate_assignment", assignment, "--force"]
+    if engine is None:
+        run_nbgrader(template, *args, private=True)
+        return
+    log = template.parent / "template.log"
+    if engine.run_nbgrader(template, args, log) != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed in the template course:\n"
+                           f"{log.read_text(errors='replace')[-3000:]}")
+
+
+def _release(course: Path, assignment: str, policy) -> None:
+    """``nbgrader generate_assignment`` in the course (its release, its gradebook's record of
+    the assignment), and the policy's due date, if it names one, in that gradebook."""
+    run_nbgrader(course, "generate_assignment", assignment, "--force", nice=10)  # after the template, on spare time
+    set_due_date(course_db_url(course), assignment, policy)
+
+
 @contextmanager
 def _timed(seconds: dict, step: str):
     start = time.monotonic()
@@ -175,7 +199,8 @@ def _feedback_to_write(course: Path, assignment: str) -> tuple[list[str], list[s
 class ClassRun:
     """What a run writes into the course as results come in: ``state`` (student -> status,
     reason, fingerprint of the files graded, where the submission time came from), saved in
-    ``reports``; ``times``: each student's submission time."""
+    ``reports``; ``times``: each student's submission time; ``released``: the course's release
+    and gradebook while they are being made (results are saved once they are)."""
 
     course: Path
     assignment: Assignment
@@ -183,6 +208,7 @@ class ClassRun:
     reports: Path
     times: dict[str, SubmissionTime] = field(default_factory=dict)
     progress: object = print
+    released: Future | None = None  # the course's release and gradebook, being made: awaited before a first save
 
     def grade(self, jobs: list[Job], engine: Engine) -> float:
         """Save each student's result as the engine finishes it; returns the seconds spent
@@ -202,6 +228,8 @@ class ClassRun:
                 if result.student in saved:  # a task run twice: the student is merged once
                     continue
                 began = time.monotonic()
+                if self.released is not None:
+                    self.released.result()  # raises where the release failed: nothing is saved
                 self.save(result)
                 saving += time.monotonic() - began
                 saved.add(result.student)

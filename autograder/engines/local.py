@@ -29,6 +29,15 @@ class LocalEngine:
         for _ in range(count):
             self.pool.submit(start)
 
+    def run_nbgrader(self, folder: Path, args: list[str], log: Path, timeout: float = 600) -> int:
+        """``nbgrader <args>`` in ``folder`` (a private course copy), in one of the graders once
+        they have started: no new Python, no second start of nbgrader. Its output goes to
+        ``log``; returns its exit code."""
+        def run() -> int:
+            return resident_grader().run(folder, args, log, timeout, started=lambda process: None)[0]
+
+        return self.pool.submit(run).result()
+
     def results(self, jobs: list[Job]):
         self.futures = [self.pool.submit(grade, job, self.scratch, self.running) for job in jobs]
         for future in as_completed(self.futures):

@@ -26,9 +26,10 @@ knowing yet where it goes, while its student's kernel answers a request or runs 
 to the next test cell (``leaving``). A grader that finds no record where another is computing
 it waits for that record instead of computing it too (``ReplayCache.record_or_claim``); one
 that follows another that is leaving waits for it to arrive, which tells whether the two are
-on the same path, rather than computing the whole notebook's verdicts again to catch up.
+on the same path, rather than computing the whole notebook's verdicts again to catch up: it
+waits no longer than catching up would take (each verdict records the judge's seconds).
 Waiting changes no grade: a record that does not come (the other went elsewhere, died, or
-took longer than ``WAIT_LIMIT_S``) is computed here.
+took too long) is computed here.
 """
 
 import fcntl
@@ -45,6 +46,7 @@ from autograder.judge.verdicts import Check, Verdict
 
 REPLAY_VERSION = "1"  # bumped when what a record holds changes
 WAIT_LIMIT_S = 30  # the longest a grader waits for a record another grader is computing
+LEAVING_WAIT_S = 2.0  # the least it waits for another to arrive (more where catching up takes longer)
 POLL_S = 0.02  # how often a waiting grader looks again
 
 
@@ -83,8 +85,9 @@ def outputs_text(outputs: list) -> str:
 
 
 class ReplayCache:
-    """Records in ``folder``: state -> {"request": code} or {"verdict": ...}. Writes are atomic;
-    two workers writing the same state write the same record (the judge is deterministic).
+    """Records in ``folder``: state -> {"request": code} or {"verdict": ..., "seconds": the judge's}.
+    Writes are atomic; two workers writing the same state write the same request or verdict
+    (the judge is deterministic).
     Claims (``claim``, ``release``): what this grader is working on, as locks in ``locks/``."""
 
     def __init__(self, folder: Path):
@@ -107,21 +110,23 @@ class ReplayCache:
             json.dump(record, out)
         os.replace(temporary, shelf / state)
 
-    def record_or_claim(self, state: str, came_from: str | None = None) -> dict | None:
+    def record_or_claim(self, state: str, came_from: str | None = None, patience: float = 0.0) -> dict | None:
         """The record of ``state``, waiting for it while another grader computes it; or None,
         with ``computing(state)`` claimed by this grader, which is to compute it.
         came_from: the state before (the request that led here, or the last cell's verdict):
-        while another grader is leaving it, whether it comes here too is not known yet."""
-        deadline = time.monotonic() + WAIT_LIMIT_S
+        while another grader is leaving it, whether it comes here too is not known yet, and
+        this grader waits for it at most ``patience`` seconds (LEAVING_WAIT_S at least)."""
+        start = time.monotonic()
         while True:
             record = self.get(state)
             if record is not None:
                 return record
-            others_at_work = (came_from is not None and self._busy(leaving(came_from))) or self._busy(computing(state))
-            if others_at_work and time.monotonic() < deadline:
+            waited = time.monotonic() - start
+            if (waited < WAIT_LIMIT_S and self._busy(computing(state))
+                    or waited < max(patience, LEAVING_WAIT_S) and came_from is not None and self._busy(leaving(came_from))):
                 time.sleep(POLL_S)
                 continue
-            if self.claim(computing(state)) or time.monotonic() >= deadline:
+            if self.claim(computing(state)) or waited >= WAIT_LIMIT_S:
                 record = self.get(state)  # written between the look and the claim
                 if record is not None:
                     self.release(computing(state))
@@ -203,6 +208,7 @@ class ReplayingJudge:
         self._served: list[tuple] = []     # (code, outputs) the channel hands the judge instead of asking the kernel
         self._recording: str | None = None  # the state a live cell records its next request under
         self._left: str | None = None  # the state of the last verdict
+        self._catch_up_s = 0.0  # the judge's seconds for the cells replayed since it last computed
 
     def run_trusted(self, source: str) -> None:
         self._state = digest(self._state, "trusted", source)
@@ -214,27 +220,29 @@ class ReplayingJudge:
     def judge_cell(self, source: str, points: float) -> Verdict:
         self._state = digest(self._state, "cell", source, repr(float(points)))
         if self._replaying:
-            verdict, exchanges = self._replay()
+            verdict, exchanges, seconds = self._replay()
             if verdict is not None:
                 self._cache.hits += 1
                 self._pending.append(("cell", source, points, exchanges))
+                self._catch_up_s += seconds
                 return verdict
             self._catch_up()
             self._served = list(exchanges)  # the answers this cell has had already: not asked again
         self._cache.misses += 1
         return self._judge_live(source, points)
 
-    def _replay(self) -> tuple[Verdict | None, list]:
+    def _replay(self) -> tuple[Verdict | None, list, float]:
         """Follow the recorded requests while the kernel answers as recorded; the recorded
-        verdict, or None and the (code, outputs) exchanged before the record ran out or differed."""
+        verdict and the judge's seconds for it, or None and the (code, outputs) exchanged
+        before the record ran out or differed."""
         state, came_from, exchanges = self._state, self._left, []
         while True:
-            record = self._cache.record_or_claim(state, came_from)
+            record = self._cache.record_or_claim(state, came_from, patience=self._catch_up_s)
             if record is None or "request" not in record and "verdict" not in record:
-                return None, exchanges
+                return None, exchanges, 0.0
             if "verdict" in record:
                 self._state = self._left = state
-                return verdict_from(record["verdict"]), exchanges
+                return verdict_from(record["verdict"]), exchanges, record.get("seconds", 0.0)
             code = record["request"]
             outputs = self._kernel(code)
             exchanges.append((code, outputs))
@@ -252,7 +260,7 @@ class ReplayingJudge:
                 self._served = list(exchanges)
                 self._judge.judge_cell(source, points)
                 self._check_served(source)
-        self._pending = []
+        self._pending, self._catch_up_s = [], 0.0
 
     def _judge_live(self, source: str, points: float) -> Verdict:
         self._recording = self._state
@@ -260,11 +268,12 @@ class ReplayingJudge:
         if self._left is not None:
             self._cache.release(leaving(self._left))
         try:
+            start = time.monotonic()
             verdict = self._judge.judge_cell(source, points)
             self._check_served(source)
             self._state = self._left = self._recording
             self._cache.claim(leaving(self._state))  # until the next test cell: others may follow
-            self._cache.put(self._state, {"verdict": verdict_record(verdict)})
+            self._cache.put(self._state, {"verdict": verdict_record(verdict), "seconds": time.monotonic() - start})
             self._cache.release(computing(self._state))
         except BaseException:
             self._cache.release_all()

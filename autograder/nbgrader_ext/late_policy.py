@@ -264,6 +264,19 @@ def set_due_date(db_url: str, assignment: str, policy: CourseLatePolicy,
         return record.duedate
 
 
+def recorded_due_date(db_url: str, assignment: str) -> datetime.datetime | None:
+    """``assignment``'s due date in the gradebook at ``db_url`` (set by an earlier run or in the
+    Formgrader); None where it has none, or the gradebook does not know the assignment. A
+    SQLite gradebook that does not exist yet is not created."""
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+        return None
+    with Gradebook(db_url) as gradebook:
+        try:
+            return gradebook.find_assignment(assignment).duedate
+        except MissingEntry:
+            return None
+
+
 def late_note(late: dict) -> str:
     """The feedback page's line about deadlines."""
     due = f"{late['due']:%Y-%m-%d %H:%M} UTC" if late["due"] else "no due date"

@@ -25,30 +25,16 @@ def nbgrader_env(private: bool = False) -> dict[str, str]:
     return env
 
 
-def run_nbgrader(course: Path, *args: str, check: bool = True,
-                 private: bool = False) -> subprocess.CompletedProcess:
+def run_nbgrader(course: Path, *args: str, check: bool = True, private: bool = False,
+                 nice: int = 0) -> subprocess.CompletedProcess:
     """Run ``nbgrader <args>`` in ``course``; with ``check``, raise with its output if it fails.
 
     private: ``course`` is a throwaway copy with its own gradebook (see ``nbgrader_env``).
+    nice: run at this lower priority (``nice -n``), for work that can wait for spare processor time.
     """
-    result = subprocess.run([*NBGRADER, *args], cwd=course, env=nbgrader_env(private),
-                            capture_output=True, text=True)
-    if check:
-        _check(args, result.returncode, result.stdout, result.stderr)
+    command = [*(["nice", "-n", str(nice)] if nice else []), *NBGRADER, *args]
+    result = subprocess.run(command, cwd=course, env=nbgrader_env(private), capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed with exit code {result.returncode}:\n"
+                           f"{result.stdout}\n{result.stderr}")
     return result
-
-
-def run_nbgrader_together(commands: list[tuple[Path, list[str], bool]]) -> None:
-    """Run several ``nbgrader`` commands at once, each (course, args, private) as
-    ``run_nbgrader`` runs it; raise with the output of the first that failed."""
-    processes = [subprocess.Popen([*NBGRADER, *args], cwd=course, env=nbgrader_env(private),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for course, args, private in commands]
-    outputs = [process.communicate() for process in processes]
-    for (_, args, _), process, (stdout, stderr) in zip(commands, processes, outputs):
-        _check(args, process.returncode, stdout, stderr)
-
-
-def _check(args, returncode: int, stdout: str, stderr: str) -> None:
-    if returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed with exit code {returncode}:\n{stdout}\n{stderr}")

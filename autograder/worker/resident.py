@@ -3,7 +3,9 @@ submission after another.
 
 Starting a grader costs seconds that have nothing to do with the submission: Python,
 nbgrader and its config, and the TensorFlow that the masters' set-up cells import into the
-judge (autograder/judge/). A resident grader pays them once, when it starts, and then runs nbgrader
+judge (autograder/judge/). A resident grader pays them once: nbgrader when it starts,
+TensorFlow the first time its judge computes a verdict (a grader whose verdicts are all
+replayed, judge/replay.py, never imports it). It runs nbgrader
 commands in its own process for each private course folder it is sent, the way nbgrader's
 own tests run its apps in-process (``NbGraderApp.instance()``, ``initialize``, ``start``,
 ``reset``). Each job still gets its own course copy, gradebook and sandboxed kernel; no
@@ -23,6 +25,7 @@ Everything nbgrader prints goes to the command's log file.
 """
 
 import ctypes
+import functools
 import json
 import logging
 import os
@@ -135,11 +138,23 @@ def _nbgrader(folder: str, args: list[str]) -> int:
         sys.path[:] = [path for path in sys.path if path != folder]  # nbgrader adds the course folder
 
 
+def alembic_head() -> str:
+    """The revision of nbgrader's gradebook schema, read here: what nbgrader's
+    ``api.get_alembic_version`` reads by running the ``alembic heads`` script (a second Python
+    start, about 2 s) each time it creates a gradebook, as a template course's generation does."""
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    return ScriptDirectory(ALEMBIC_DIR).get_current_head()
+
+
 def main() -> None:
     _die_with_parent()
     replies = os.fdopen(os.dup(1), "w")
     import autograder.nbgrader_ext.execute  # noqa: F401 - nbgrader and the judge, imported once
-    import keras  # noqa: F401 - what the masters' set-up cells import into the judge: before the first job
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = functools.cache(alembic_head)
     for line in sys.stdin:
         job = json.loads(line)
         with open(job["log"], "a") as log:  # what nbgrader and the kernel's manager print
@@ -147,7 +162,7 @@ def main() -> None:
             os.dup2(log.fileno(), 2)
         code = _nbgrader(job["folder"], job["args"])
         if "keras" in sys.modules:  # the judge's models and layer names go with the job
-            sys.modules["keras"].backend.clear_session()
+            sys.modules["keras"].backend.clear_session(free_memory=job["args"][0] == "autograde")
         replies.write(json.dumps({"returncode": code}) + "\n")
         replies.flush()
 
