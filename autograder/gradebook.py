@@ -122,7 +122,7 @@ def export_grades(course: Path, db_url: str, destination: Path) -> bool:
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     if "plugin_class" in config.ExportApp:
         return False
-    app = ExportApp(config=config)
+    app = ExportApp(config=config, log_level="WARN")  # as quiet as the command's captured output was
     exporter = app.plugin_class(parent=app)
     exporter.to = str(destination)
     with Gradebook(db_url, CourseDirectory(config=config, root=str(course)).course_id) as gradebook:

@@ -6,12 +6,15 @@ killed, and only it and the tests after it fail; a cell that only waits meets th
 wall-clock backstop. The kernel's thread count is fixed by the kernel manager.
 """
 
+import subprocess
+import sys
+
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from traitlets.config import Config
 
 from autograder.nbgrader_ext.execute import GuardedExecute
-from autograder.nbgrader_ext.sandbox import host_problem
+from autograder.nbgrader_ext.sandbox import KernelCgroups, host_problem
 from autograder.markers import NOT_RUN_ERROR, TIMEOUT_ERROR
 
 WALL_MESSAGE = "waited too long"
@@ -75,3 +78,25 @@ def test_the_kernel_runs_the_configured_number_of_threads(tmp_path, threads):
              "os.environ['OMP_NUM_THREADS'])")
     cells = run([check], tmp_path, threads=threads, cpu_limit=60, timeout=60)
     assert printed(cells[0]) == f"{threads} {threads} {threads}\n"
+
+
+def test_processor_time_of_the_processes_a_cell_starts_counts_toward_its_limit(tmp_path):
+    busy_children = ("import subprocess, sys\n"
+                     "children = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(2)]\n"
+                     "for child in children:\n    child.wait()")
+    cells = run(["x = 41", busy_children, "print(x + 1)"], tmp_path, cpu_limit=3, timeout=120)
+    [(ename, message)] = errors(cells[1])
+    assert ename == TIMEOUT_ERROR and "limit of 3 s of processor time" in message
+    assert printed(cells[2]) == "42\n"
+
+
+def test_a_kernels_processor_time_is_one_read_of_its_cgroup_where_it_has_one():
+    groups = KernelCgroups(2**30, 64)
+    try:
+        if not groups.dirs:
+            pytest.skip("this user cannot create cgroups: the kernel's processes are walked instead")
+        busy = "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass"
+        subprocess.run(groups.wrap([sys.executable, "-c", busy]), check=True)
+        assert 0.45 <= groups.cpu_seconds() < 5  # the process is gone: its time still counts
+    finally:
+        groups.remove()

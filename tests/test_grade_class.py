@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import nbformat
@@ -26,6 +27,7 @@ from autograder.gradebook import AutoGrades
 from autograder.worker.grade import Job, Limits, Result, grade, resident_grader
 from autograder.gradebook import cell_scores
 import autograder.engines.local as local_engine
+from autograder.coordinator import class_run
 from autograder.coordinator.class_run import ClassRun, grade_class
 from autograder.grade_class import main
 from autograder.worker.nbgrader_cli import nbgrader_env, run_nbgrader
@@ -277,6 +279,21 @@ def test_a_submission_replaced_while_it_is_graded_is_graded_again(course, tmp_pa
     assert first["scores"] == {key: 0.0 for key in FULL}
     assert "1 submissions, 1 to grade" in printed[0]
     assert (second["status"], second["scores"]) == ("graded", FULL)
+
+
+def test_a_course_release_that_fails_saves_no_result(course, tmp_path, monkeypatch):
+    copy = copy_course(tmp_path / "course", [ASSIGNMENT], repo=course)
+    submit_class(copy, {"good": class_submissions(course)["good"]})
+
+    def failing_release(*args):  # the student is graded meanwhile; nothing of it is saved
+        failed = Future()
+        failed.set_exception(RuntimeError("nbgrader generate_assignment failed in the course"))
+        return failed
+
+    monkeypatch.setattr(class_run, "_release", failing_release)
+    with pytest.raises(RuntimeError, match="failed in the course"):
+        grade_class(copy, ASSIGNMENT, limits=Limits(memory_mb=1000), progress=lambda line: None)
+    assert not (copy / "autograded").exists() and not (copy / "reports" / ASSIGNMENT / "state.json").exists()
 
 
 def test_feedback_can_be_released_after_a_class_run(course, tmp_path):

@@ -17,7 +17,7 @@ from autograder.coordinator.course import copy_course, db_url
 from autograder.worker.grade import Limits
 from autograder.coordinator.class_run import grade_class
 from autograder.nbgrader_ext.late_policy import (
-    FROM_MTIME, FROM_TIMESTAMP, UNKNOWN, CourseLatePolicy, read_extensions, submission_time,
+    FROM_MTIME, FROM_TIMESTAMP, UNKNOWN, CourseLatePolicy, read_extensions, recorded_due_date, submission_time,
 )
 from autograder.worker.nbgrader_cli import run_nbgrader
 from autograder.notebook.submissions import solved
@@ -241,3 +241,22 @@ def test_the_policy_picks_the_submission_that_counts_and_each_new_one_is_graded(
         late = row["late"]
         scores.append((late["submitted_at"], late["score_before"], late["penalty"], late["score_after"]))
     assert scores == [(DUE - HOUR, 6.0, 0.0, 6.0), (DUE + 3 * HOUR, 4.0, 0.4, 3.6)]
+
+
+def test_a_due_date_set_in_the_gradebook_is_graded_under_when_the_config_names_none(course, tmp_path):
+    master, release = notebooks(course)
+    copy = copy_course(tmp_path / "course", [ASSIGNMENT], repo=course)
+    (copy / "nbgrader_config.py").write_text((copy / "nbgrader_config.py").read_text().replace(DEADLINES, ""))
+    assert recorded_due_date(db_url(copy), ASSIGNMENT) is None and not (copy / "gradebook.db").exists()
+    run_nbgrader(copy, "generate_assignment", ASSIGNMENT)
+    assert recorded_due_date(db_url(copy), ASSIGNMENT) is None
+    with Gradebook(db_url(copy)) as gradebook:  # as the Formgrader sets it
+        gradebook.update_or_create_assignment(ASSIGNMENT, duedate=DUE)
+    assert recorded_due_date(db_url(copy), ASSIGNMENT) == DUE
+    folder = copy / "submitted" / "one_hour" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(solved(master, release), folder / NOTEBOOK)
+    (folder / "timestamp.txt").write_text((DUE + HOUR).strftime(STAMP))
+    [row] = grade_class(copy, ASSIGNMENT, workers=1, limits=Limits(memory_mb=1000), progress=lambda line: None)
+    assert row["late"]["hours_late"] == 1 and penalties(copy) == {"one_hour": (6.0, 0.6)}
+    assert recorded_due_date(db_url(copy), ASSIGNMENT) == DUE  # the release kept it

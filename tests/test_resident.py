@@ -1,8 +1,12 @@
 """The resident grading process (autograder/worker/resident.py): nbgrader commands one after
 another in one process, a command past its time limit killed with its process, a failed
-command taking its process with it, and the next command then in a fresh process."""
+command taking its process with it, and the next command then in a fresh process; the
+gradebook's schema version it reads in-process."""
 
-from autograder.worker.resident import ResidentGrader
+from nbgrader.api import get_alembic_version
+
+from autograder.worker.nbgrader_cli import nbgrader_env
+from autograder.worker.resident import ResidentGrader, alembic_head
 
 QUICK = ["db", "student", "list"]  # loads the folder's config and gradebook, changes nothing
 
@@ -35,3 +39,8 @@ def test_commands_share_a_process_until_one_runs_past_its_time_or_fails(tmp_path
     finally:
         grader.close()
     assert "nobody" in log.read_text()  # what nbgrader said is in the command's log
+
+
+def test_the_gradebook_schema_version_read_in_process_is_the_one_alembic_prints(monkeypatch):
+    monkeypatch.setenv("PATH", nbgrader_env()["PATH"])  # nbgrader runs the alembic script by name
+    assert alembic_head() == get_alembic_version()

@@ -1,7 +1,8 @@
 """Grade a whole class for one assignment: the coordinator of ``python -m autograder.grade_class``.
 
 Each student's submission is read as data and graded by ``worker.grade.grade`` (the unit of
-work: a private course copy, ``nbgrader autograde`` with its kernel in the sandbox), by an
+work: a private copy of a template course, ``nbgrader autograde`` with its kernel in the
+sandbox; the course's own release is made meanwhile, and awaited before a first save), by an
 engine (autograder/engines/): here, up to ``workers`` at once, or as one task per student on
 the workers of a Dask cluster. Results come back as data and this process alone writes them
 into the course (``ClassRun.save``): the gradebook (gradebook.py), ``autograded/`` and the
@@ -96,16 +97,17 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
             engine.start_graders(min(workers, len(chosen)))
         policy = course_policy(course)
         due = policy.due_date(assignment_name) or recorded_due_date(course_db_url(course), assignment_name)
-        # the course's release and gradebook are needed by the first result saved, not by the
-        # graders: made while the first students are graded, from the template's course copy
         with ThreadPoolExecutor(max_workers=1) as background:
-            released = background.submit(_release, course, assignment_name, policy)
             try:
                 if chosen:  # the template course (a copy and its private gradebook) first
                     template = copy_course(scratch / "template", [assignment_name], repo=course)
                     with _timed(fixed, "template"):
-                        _generate_template(template, assignment_name, engine)
-                    # the template grades under the course's due date and extensions
+                        _nbgrader_in(engine, background, template, ["generate_assignment", assignment_name, "--force"],
+                                     scratch / "template.log", private=True).result()
+                # the course's release and gradebook are needed by the first result saved, not by
+                # the graders (they grade in copies of the template course): made meanwhile
+                released = _release(engine, background, course, assignment_name, policy, scratch / "release.log")
+                if chosen:  # the template grades under the course's due date and extensions
                     set_due_date(db_url(template), assignment_name, policy, due)
                     if (course / policy.extensions_file).is_file():
                         shutil.copy(course / policy.extensions_file, template / policy.extensions_file)
@@ -152,24 +154,31 @@ def grade_class(course: Path, assignment_name: str, *, students: list[str] | Non
     return rows
 
 
-def _generate_template(template: Path, assignment: str, engine) -> None:
-    """``nbgrader generate_assignment`` in the template course: in one of the local engine's
-    graders where there is one (started already: no new Python), else in a new process."""
-    args = ["generate_assignment", assignment, "--force"]
+def _nbgrader_in(engine, background: ThreadPoolExecutor, folder: Path, args: list[str], log: Path,
+                 private: bool = False) -> Future:
+    """``nbgrader <args>`` in ``folder``: in one of the local engine's graders where there is one,
+    the first free (started already: no new Python, no second start of nbgrader; its output in
+    ``log``), else in a new process from ``background``. A Future that raises with the command's
+    output where it fails."""
     if engine is None:
-        run_nbgrader(template, *args, private=True)
-        return
-    log = template.parent / "template.log"
-    if engine.run_nbgrader(template, args, log) != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed in the template course:\n"
-                           f"{log.read_text(errors='replace')[-3000:]}")
+        return background.submit(run_nbgrader, folder, *args, private=private)
+    ran = engine.run_nbgrader(folder, args, log)
+
+    def check() -> None:
+        if ran.result() != 0:
+            raise RuntimeError(f"nbgrader {' '.join(args)} failed in {folder}:\n"
+                               f"{log.read_text(errors='replace')[-3000:]}")
+
+    return background.submit(check)
 
 
-def _release(course: Path, assignment: str, policy) -> None:
-    """``nbgrader generate_assignment`` in the course (its release, its gradebook's record of
-    the assignment), and the policy's due date, if it names one, in that gradebook."""
-    run_nbgrader(course, "generate_assignment", assignment, "--force", nice=10)  # after the template, on spare time
-    set_due_date(course_db_url(course), assignment, policy)
+def _release(engine, background: ThreadPoolExecutor, course: Path, assignment: str, policy, log: Path) -> Future:
+    """``nbgrader generate_assignment`` in the course (its release, its gradebook's record of the
+    assignment; the graders' environment names no gradebook: the course's is given), then the
+    policy's due date, if it names one, in that gradebook. A Future that raises where it failed."""
+    args = ["generate_assignment", assignment, "--force", f"--CourseDirectory.db_url={course_db_url(course)}"]
+    made = _nbgrader_in(engine, background, course, args, log)
+    return background.submit(lambda: (made.result(), set_due_date(course_db_url(course), assignment, policy)))
 
 
 @contextmanager
@@ -227,9 +236,9 @@ class ClassRun:
                     break
                 if result.student in saved:  # a task run twice: the student is merged once
                     continue
-                began = time.monotonic()
                 if self.released is not None:
                     self.released.result()  # raises where the release failed: nothing is saved
+                began = time.monotonic()
                 self.save(result)
                 saving += time.monotonic() - began
                 saved.add(result.student)

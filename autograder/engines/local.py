@@ -2,7 +2,7 @@
 the coordinating process with its own resident grader (autograder/worker/resident.py)."""
 
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder.worker.grade import Job, grade, resident_grader
@@ -29,14 +29,14 @@ class LocalEngine:
         for _ in range(count):
             self.pool.submit(start)
 
-    def run_nbgrader(self, folder: Path, args: list[str], log: Path, timeout: float = 600) -> int:
-        """``nbgrader <args>`` in ``folder`` (a private course copy), in one of the graders once
-        they have started: no new Python, no second start of nbgrader. Its output goes to
-        ``log``; returns its exit code."""
+    def run_nbgrader(self, folder: Path, args: list[str], log: Path, timeout: float = 600) -> Future:
+        """``nbgrader <args>`` in ``folder``, in the first of the graders to be free (before any job
+        submitted later): no new Python, no second start of nbgrader. Its output goes to ``log``;
+        a Future of its exit code."""
         def run() -> int:
             return resident_grader().run(folder, args, log, timeout, started=lambda process: None)[0]
 
-        return self.pool.submit(run).result()
+        return self.pool.submit(run)
 
     def results(self, jobs: list[Job]):
         self.futures = [self.pool.submit(grade, job, self.scratch, self.running) for job in jobs]

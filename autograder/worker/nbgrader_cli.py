@@ -25,15 +25,12 @@ def nbgrader_env(private: bool = False) -> dict[str, str]:
     return env
 
 
-def run_nbgrader(course: Path, *args: str, check: bool = True, private: bool = False,
-                 nice: int = 0) -> subprocess.CompletedProcess:
+def run_nbgrader(course: Path, *args: str, check: bool = True, private: bool = False) -> subprocess.CompletedProcess:
     """Run ``nbgrader <args>`` in ``course``; with ``check``, raise with its output if it fails.
 
     private: ``course`` is a throwaway copy with its own gradebook (see ``nbgrader_env``).
-    nice: run at this lower priority (``nice -n``), for work that can wait for spare processor time.
     """
-    command = [*(["nice", "-n", str(nice)] if nice else []), *NBGRADER, *args]
-    result = subprocess.run(command, cwd=course, env=nbgrader_env(private), capture_output=True, text=True)
+    result = subprocess.run([*NBGRADER, *args], cwd=course, env=nbgrader_env(private), capture_output=True, text=True)
     if check and result.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed with exit code {result.returncode}:\n"
                            f"{result.stdout}\n{result.stderr}")
