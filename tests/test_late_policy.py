@@ -248,7 +248,7 @@ def test_a_due_date_set_in_the_gradebook_is_graded_under_when_the_config_names_n
     copy = copy_course(tmp_path / "course", [ASSIGNMENT], repo=course)
     (copy / "nbgrader_config.py").write_text((copy / "nbgrader_config.py").read_text().replace(DEADLINES, ""))
     assert recorded_due_date(db_url(copy), ASSIGNMENT) is None and not (copy / "gradebook.db").exists()
-    run_nbgrader(copy, "generate_assignment", ASSIGNMENT)
+    run_nbgrader(copy, "generate_assignment", ASSIGNMENT, "--force")
     assert recorded_due_date(db_url(copy), ASSIGNMENT) is None
     with Gradebook(db_url(copy)) as gradebook:  # as the Formgrader sets it
         gradebook.update_or_create_assignment(ASSIGNMENT, duedate=DUE)
