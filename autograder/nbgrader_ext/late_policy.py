@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy
 from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
@@ -267,9 +268,16 @@ def set_due_date(db_url: str, assignment: str, policy: CourseLatePolicy,
 def recorded_due_date(db_url: str, assignment: str) -> datetime.datetime | None:
     """``assignment``'s due date in the gradebook at ``db_url`` (set by an earlier run or in the
     Formgrader); None where it has none, or the gradebook does not know the assignment. A
-    SQLite gradebook that does not exist yet is not created."""
+    gradebook that does not exist yet (no SQLite file, or no tables on the server) is not
+    created here: nbgrader creates it, with the course's release."""
     if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
         return None
+    engine = sqlalchemy.create_engine(db_url)
+    try:
+        if not sqlalchemy.inspect(engine).has_table("alembic_version"):  # what nbgrader makes last
+            return None
+    finally:
+        engine.dispose()
     with Gradebook(db_url) as gradebook:
         try:
             return gradebook.find_assignment(assignment).duedate
