@@ -112,7 +112,6 @@ def cell_scores(db_url: str, assignment: str, student: str) -> dict[str, float]:
                 for grade in notebook.grades}
 
 
-
 def export_grades(course: Path, db_url: str, destination: Path) -> bool:
     """Write what ``nbgrader export --to=<destination>`` run in ``course`` writes, in this
     process (no new Python, no second nbgrader start): nbgrader's CSV exporter, configured by

@@ -176,9 +176,15 @@ def _release(engine, background: ThreadPoolExecutor, course: Path, assignment: s
     """``nbgrader generate_assignment`` in the course (its release, its gradebook's record of the
     assignment; the graders' environment names no gradebook: the course's is given), then the
     policy's due date, if it names one, in that gradebook. A Future that raises where it failed."""
-    args = ["generate_assignment", assignment, "--force", f"--CourseDirectory.db_url={course_db_url(course)}"]
-    made = _nbgrader_in(engine, background, course, args, log)
-    return background.submit(lambda: (made.result(), set_due_date(course_db_url(course), assignment, policy)))
+    gradebook = course_db_url(course)
+    made = _nbgrader_in(engine, background, course,
+                        ["generate_assignment", assignment, "--force", f"--CourseDirectory.db_url={gradebook}"], log)
+
+    def due_date_set() -> None:
+        made.result()  # raises where the release failed
+        set_due_date(gradebook, assignment, policy)
+
+    return background.submit(due_date_set)
 
 
 @contextmanager

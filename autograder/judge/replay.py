@@ -122,8 +122,10 @@ class ReplayCache:
             if record is not None:
                 return record
             waited = time.monotonic() - start
-            if (waited < WAIT_LIMIT_S and self._busy(computing(state))
-                    or waited < max(patience, LEAVING_WAIT_S) and came_from is not None and self._busy(leaving(came_from))):
+            being_computed = waited < WAIT_LIMIT_S and self._busy(computing(state))
+            may_come = (came_from is not None and waited < max(patience, LEAVING_WAIT_S)
+                        and self._busy(leaving(came_from)))
+            if being_computed or may_come:
                 time.sleep(POLL_S)
                 continue
             if self.claim(computing(state)) or waited >= WAIT_LIMIT_S:

@@ -150,6 +150,7 @@ class KernelCgroups:
 
     def __init__(self, memory_bytes: int, processes: int):
         self.dirs: list[Path] = []
+        self._cpu_counter: Path | None = None
         name = f"kit-kernel-{uuid.uuid4().hex[:12]}"
         unified = CGROUP_ROOT / "cgroup.subtree_control"
         settings = ({"": {"memory.max": memory_bytes, "memory.swap.max": 0, "pids.max": processes}}
@@ -166,6 +167,9 @@ class KernelCgroups:
                         (folder / key).write_text(str(value))
         except OSError:
             self.remove()
+        # the file that counts the kernel's processor time, found once (polled at every cell)
+        self._cpu_counter = next((folder / name for folder in self.dirs for name in ("cpu.stat", "cpuacct.usage")
+                                  if (folder / name).exists()), None)
 
     def memory_exceeded(self) -> bool:
         """True once the kernel was killed for going over the memory limit."""
@@ -183,15 +187,13 @@ class KernelCgroups:
         """Processor time used by every process the groups have held, dead ones included (one
         file read, where a walk of the process table would read a file per process); None where
         no group counts it."""
-        for folder in self.dirs:
-            if (folder / "cpu.stat").exists():  # v2: usage_usec
-                for line in (folder / "cpu.stat").read_text().splitlines():
-                    key, _, value = line.partition(" ")
-                    if key == "usage_usec":
-                        return int(value) / 1e6
-            if (folder / "cpuacct.usage").exists():  # v1: nanoseconds
-                return int((folder / "cpuacct.usage").read_text()) / 1e9
-        return None
+        if self._cpu_counter is None:
+            return None
+        text = self._cpu_counter.read_text()
+        if self._cpu_counter.name == "cpuacct.usage":  # v1: nanoseconds
+            return int(text) / 1e9
+        usage = next(line for line in text.splitlines() if line.startswith("usage_usec "))  # v2
+        return int(usage.split()[1]) / 1e6
 
     def wrap(self, command: list[str]) -> list[str]:
         """``command`` started inside these cgroups (a shell moves itself in, then execs)."""
@@ -216,7 +218,7 @@ class KernelCgroups:
                     break
                 except OSError:
                     time.sleep(0.1)
-        self.dirs = []
+        self.dirs, self._cpu_counter = [], None
 
 
 class SandboxedKernelManager(AsyncKernelManager):
